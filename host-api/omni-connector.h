@@ -161,8 +161,11 @@ typedef struct omni_init_params {
    * plugin returned from checkpoint(), or NULL / "" for none. */
   const char *checkpoint;
   /* Non-zero when this run continues an interrupted run and `checkpoint`
-   * is that run's last checkpoint; zero when `checkpoint` is the one a
-   * completed run left.  A full sync that is not a resume re-lists
+   * is that run's last checkpoint.  Zero for a new run: `checkpoint` is
+   * then the one a completed run left, or the last one of an interrupted
+   * run the host gave up resuming (the plugin starts a new run of `mode`
+   * from it, keeping what it needs to stay correct, e.g. which documents
+   * may already be indexed).  A full sync that is not a resume re-lists
    * everything even when a checkpoint is given. */
   int resume;
 } omni_init_params;
@@ -196,7 +199,16 @@ typedef struct omni_change_batch {
    * unknown.  Estimates only; never use them for correctness. */
   int64_t done;
   int64_t total;
+  /* OMNI_BATCH_* bits. */
+  uint32_t flags;
 } omni_change_batch;
+
+/* The host must persist a checkpoint after ingesting this batch and
+ * before asking for the next one.  The plugin sets it when it has just
+ * planned work (listed what it will deliver): until a checkpoint records
+ * that plan, a run killed later could not tell what it had handed out.
+ * Such a batch may have count == 0. */
+#define OMNI_BATCH_CHECKPOINT 1u
 
 /* A document ready for ingestion.  Owned by the plugin; valid until the
  * next fetch_document, list_changes or shutdown call on the same instance. */
@@ -242,7 +254,7 @@ typedef struct omni_connector_plugin {
                        const omni_init_params *params, omni_instance **out);
 
   /* Hand out the next batch of changes.  OMNI_OK: *out points at a batch
-   * with count >= 1.  OMNI_DONE: the sync is complete; *out points at an
+   * with count >= 1, or with count == 0 and OMNI_BATCH_CHECKPOINT set.  OMNI_DONE: the sync is complete; *out points at an
    * empty batch.  Error: *out is NULL; the instance may still be asked for
    * its checkpoint and must be shut down.  Calling list_changes again
    * declares every change handed out before as consumed by the host. */

@@ -188,6 +188,21 @@ opl_utf8_append_repaired (opl_buf *b, const char *s, size_t len)
     return 0;
   /* Copy valid runs in one go; the common case is one run. */
   while (i < len) {
+    /* Fast path: ASCII, eight bytes at a time where aligned runs allow. */
+    while (i + 8 <= len) {
+      uint64_t w;
+      memcpy (&w, p + i, 8);
+      /* No high bit and no zero byte in the word. */
+      if ((w & UINT64_C (0x8080808080808080)) != 0
+          || ((w - UINT64_C (0x0101010101010101)) & ~w
+              & UINT64_C (0x8080808080808080))
+               != 0)
+        break;
+      i += 8;
+      chars += 8;
+    }
+    if (i >= len)
+      break;
     size_t n = p[i] ? utf8_seq_len (p + i, len - i) : 0;
     if (n > 0) {
       i += n;

@@ -31,20 +31,26 @@ opl_json_parse (const char *text, size_t len, char *err, size_t errlen)
   json_tokener_set_flags (tok, JSON_TOKENER_STRICT);
   root = json_tokener_parse_ex (tok, text, (int) len);
   enum json_tokener_error jerr = json_tokener_get_error (tok);
+  size_t end = json_tokener_get_parse_end (tok);
+  if (root == NULL && jerr == json_tokener_continue) {
+    /* A top-level number ends only at its terminator: supply one. */
+    root = json_tokener_parse_ex (tok, "", 1);
+    jerr = json_tokener_get_error (tok);
+    end = len;
+  }
   if (root == NULL || jerr != json_tokener_success) {
     if (jerr == json_tokener_continue)
       opl_fail (err, errlen, OMNI_ERR_INVALID,
                 "truncated JSON (%zu bytes, document not finished)", len);
     else
       opl_fail (err, errlen, OMNI_ERR_INVALID, "malformed JSON at byte %zu: %s",
-                json_tokener_get_parse_end (tok),
-                json_tokener_error_desc (jerr));
+                end, json_tokener_error_desc (jerr));
     json_object_put (root);
     root = NULL;
     goto cleanup;
   }
   /* Trailing garbage: anything but white space after the value. */
-  for (size_t i = json_tokener_get_parse_end (tok); i < len; i++) {
+  for (size_t i = end; i < len; i++) {
     char c = text[i];
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
       opl_fail (err, errlen, OMNI_ERR_INVALID,

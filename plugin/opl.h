@@ -281,4 +281,349 @@ extern const char opl_map_fields[];
  * mapping.  Returns true if any is missing. */
 bool opl_map_has_unknown_refs (const opl_lookups *lk, json_object *doc);
 
+
+/* ------------------------------------------------------------------ */
+/* Compact id sets (opl-idset.c)                                      */
+/* ------------------------------------------------------------------ */
+
+/* A set of positive document ids stored as sorted, disjoint, non-adjacent
+ * closed ranges [lo, hi], so that 1,000,000 mostly consecutive ids cost a
+ * few ranges.  Ids must be >= 1. */
+typedef struct opl_idrange {
+  int64_t lo, hi;
+} opl_idrange;
+
+typedef struct opl_idset {
+  opl_idrange *r;
+  size_t n;        /* ranges in use */
+  size_t cap;
+  uint64_t count;  /* number of ids in the set */
+} opl_idset;
+
+void opl_idset_init (opl_idset *s);
+void opl_idset_free (opl_idset *s);
+void opl_idset_clear (opl_idset *s);  /* empty, keep allocation */
+/* Insert; O(1) amortised when ids arrive in ascending order.  False on
+ * allocation failure (set unchanged) or id < 1. */
+bool opl_idset_add (opl_idset *s, int64_t id);
+bool opl_idset_add_range (opl_idset *s, int64_t lo, int64_t hi);
+/* Remove; false only on allocation failure (a range split). */
+bool opl_idset_remove (opl_idset *s, int64_t id);
+bool opl_idset_contains (const opl_idset *s, int64_t id);
+/* Smallest id > after (after may be 0), or 0 when none. */
+int64_t opl_idset_next (const opl_idset *s, int64_t after);
+int64_t opl_idset_max (const opl_idset *s);  /* 0 when empty */
+/* out = a \ b (out must be distinct from a and b).  False on OOM. */
+bool opl_idset_difference (opl_idset *out, const opl_idset *a,
+                           const opl_idset *b);
+bool opl_idset_copy (opl_idset *out, const opl_idset *a);
+/* Text form for checkpoints: ranges as base-36 deltas, e.g. "1+1zz,2+a"
+ * (first range: start + length-1; each next: gap from the previous end +
+ * length-1), "" for the empty set.  Appends to b. */
+void opl_idset_encode (const opl_idset *s, opl_buf *b);
+/* Parse the text form; on failure the set is left empty and err names
+ * the problem (offset).  OMNI_ERR_INVALID or OMNI_ERR_INTERNAL (OOM). */
+omni_status opl_idset_decode (opl_idset *s, const char *text, size_t len,
+                              char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ */
+/* Checkpoints (opl-checkpoint.c)                                     */
+/* ------------------------------------------------------------------ */
+
+#define OPL_CHECKPOINT_FORMAT 1
+
+/* Where a run stands.  Steps run in order; a step that lists ids fills
+ * `queue`, and the run delivers the queue (ascending ids, one chunk per
+ * request) before it moves on. */
+typedef enum opl_step {
+  OPL_STEP_START = 0,      /* nothing done yet in this run */
+  OPL_STEP_LOOKUPS,        /* lookups compared; queue: affected docs */
+  OPL_STEP_LISTED,         /* full: all ids listed; queue: all ids;
+                              incremental: changed ids listed */
+  OPL_STEP_CATCHUP,        /* full only: ids changed during the sweep */
+  OPL_STEP_RECONCILED,     /* deletions handed out; queue: missing ids */
+  OPL_STEP_DONE            /* the run completed */
+} opl_step;
+
+/* (id, modified) of a document delivered recently, to skip re-delivery
+ * inside the watermark overlap window. */
+typedef struct opl_recent {
+  int64_t id;
+  int64_t modified_us;
+} opl_recent;
+
+/* Fingerprint of one lookup object (name and whatever else shows in a
+ * document), to notice renames and deletions between runs. */
+typedef struct opl_lookup_hash {
+  int64_t id;
+  uint32_t hash;
+} opl_lookup_hash;
+
+typedef struct opl_lookup_hashes {
+  opl_lookup_hash *v;   /* sorted by id */
+  size_t n;
+  bool present;         /* false: not recorded (endpoint unavailable) */
+} opl_lookup_hashes;
+
+typedef struct opl_checkpoint {
+  int format;                 /* OPL_CHECKPOINT_FORMAT */
+  int api_version;            /* negotiated API version of the run */
+  omni_sync_mode mode;        /* the mode of the run that wrote it */
+  opl_step step;              /* the last step completed */
+  /* The high-water mark of the last completed run: server `modified`
+   * in µs since the epoch (UTC), 0 = none.  Only a completed run sets it. */
+  int64_t watermark_us;
+  /* The run's own high-water mark so far; becomes watermark_us at DONE. */
+  int64_t pending_watermark_us;
+  opl_idset known;            /* ids the index holds, as far as handed out */
+  opl_idset queue;            /* ids still to deliver in the current step */
+  opl_recent *recent;         /* sorted by id, at most OPL_RECENT_MAX */
+  size_t n_recent;
+  /* Lookup fingerprints of the last completed run, per opl_lookup_kind. */
+  opl_lookup_hashes lookups[OPL_LK_COUNT];
+} opl_checkpoint;
+
+#define OPL_RECENT_MAX 4096
+
+void opl_checkpoint_init (opl_checkpoint *c);
+void opl_checkpoint_free (opl_checkpoint *c);
+/* Serialise to one line of JSON (never a secret: nothing in the struct is
+ * one).  Returns malloc'd text, NULL on OOM. */
+char *opl_checkpoint_encode (const opl_checkpoint *c);
+/* Parse text from opl_checkpoint_encode.  NULL or "" gives an empty
+ * checkpoint (OMNI_OK).  Anything malformed, or of another format
+ * version, is OMNI_ERR_INVALID with a one-line reason; *c is then empty. */
+omni_status opl_checkpoint_decode (opl_checkpoint *c, const char *text,
+                                   char *err, size_t errlen);
+/* Record (id, modified) in the recent list, dropping entries older than
+ * `floor_us` and, past OPL_RECENT_MAX, the oldest.  False on OOM. */
+bool opl_checkpoint_note_recent (opl_checkpoint *c, int64_t id,
+                                 int64_t modified_us, int64_t floor_us);
+/* True when (id, modified_us) is in the recent list. */
+bool opl_checkpoint_is_recent (const opl_checkpoint *c, int64_t id,
+                               int64_t modified_us);
+
+/* ------------------------------------------------------------------ */
+/* Configuration (opl-config.c) and manifest (opl-manifest.c)         */
+/* ------------------------------------------------------------------ */
+
+typedef struct opl_config {
+  char *base_url;             /* scheme://host[:port][/prefix], no '/' at end */
+  char *public_url;           /* for UI links; NULL: base_url */
+  char *api_key;              /* secret: wiped by opl_config_free */
+  opl_perm_mode permissions;
+  size_t max_content_chars;
+  unsigned page_size;         /* documents per request */
+  unsigned list_page_size;    /* ids per request when listing ids */
+  unsigned connect_timeout_s;
+  unsigned low_speed_time_s;  /* abort when slower than low_speed_limit */
+  unsigned low_speed_limit;   /* bytes per second */
+  unsigned max_retries;       /* attempts after the first */
+  unsigned max_retry_wait_s;  /* cap on one wait, Retry-After included */
+  uint64_t max_response_bytes;/* decompressed */
+  unsigned overlap_s;         /* watermark safety overlap */
+  char *ca_file;
+  char *client_cert;
+  char *client_key;
+  bool tls_insecure;
+} opl_config;
+
+/* Parse and validate source_config and credentials (JSON text).  Unknown
+ * keys are refused (a typo must not be silently ignored).  Warnings (http
+ * to a non-loopback host, tls_insecure) go to log.  OMNI_ERR_INVALID with a
+ * reason naming the key.  The api key never appears in err. */
+omni_status opl_config_parse (opl_config *c, const char *source_config_json,
+                              const char *credentials_json, const opl_log *log,
+                              char *err, size_t errlen);
+void opl_config_free (opl_config *c);
+
+/* The plugin's manifest (JSON text, static). */
+extern const char opl_manifest_json[];
+
+/* ------------------------------------------------------------------ */
+/* HTTP transport (opl-http.c)                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct opl_http opl_http;
+
+typedef struct opl_response {
+  long status;
+  opl_buf body;               /* decompressed */
+  char content_type[128];
+  char retry_after[64];
+  char location[256];         /* only for logging a redirect's target */
+  int x_api_version;          /* 0 when absent */
+  char x_version[32];         /* server release, "" when absent */
+} opl_response;
+
+void opl_response_init (opl_response *r);
+void opl_response_free (opl_response *r);
+
+/* One libcurl handle per instance (connections are reused).  cfg must
+ * outlive the handle; should_stop may be NULL. */
+opl_http *opl_http_new (const opl_config *cfg, const opl_log *log,
+                        int (*should_stop) (void *), void *stop_ud,
+                        char *err, size_t errlen);
+void opl_http_free (opl_http *h);
+
+/* One GET of an absolute URL (built by the caller from the configured base
+ * URL).  api_version 0 sends no version.  Redirects are never followed.
+ * OMNI_OK for any HTTP status (in r->status).  OMNI_ERR_TRANSIENT for a
+ * transport failure (refused, reset, timeout, TLS handshake trouble),
+ * OMNI_ERR_INVALID for a body over max_response_bytes or a TLS certificate
+ * problem, OMNI_ERR_CANCELLED when should_stop said so. */
+omni_status opl_http_get (opl_http *h, const char *url, int api_version,
+                          opl_response *r, char *err, size_t errlen);
+
+/* Bytes received (decompressed) and requests made, for statistics. */
+uint64_t opl_http_bytes (const opl_http *h);
+uint64_t opl_http_requests (const opl_http *h);
+
+/* ------------------------------------------------------------------ */
+/* Paperless API (opl-api.c)                                          */
+/* ------------------------------------------------------------------ */
+
+typedef struct opl_api {
+  const opl_config *cfg;
+  const opl_log *log;
+  const omni_host_services *host;   /* may be NULL (unit tests) */
+  opl_http *http;
+  int api_version;                  /* negotiated; 0 before negotiation */
+  char server_version[32];          /* X-Version, "" when unknown */
+} opl_api;
+
+/* Negotiate the API version (10, then 9, then the server's default) with
+ * an authenticated probe of /api/documents/, which also reports how many
+ * documents the token sees and the highest id.  Clear errors for a wrong
+ * URL, a refused token, a proxy login page, a server too old. */
+omni_status opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id,
+                           char *err, size_t errlen);
+
+/* GET <base>/api/<path_query> and parse the JSON body, with retries and
+ * back-off for 429/502/503/504 and transport failures.  On OMNI_OK *out is
+ * the root (caller puts it).  401 -> OMNI_ERR_AUTH; 403 -> OMNI_ERR_AUTH
+ * with "permission" in the reason; 404 -> OMNI_ERR_NOT_FOUND; 3xx, HTML,
+ * bad JSON -> OMNI_ERR_INVALID with a reason saying which. */
+omni_status opl_api_get_json (opl_api *a, const char *path_query,
+                              json_object **out, char *err, size_t errlen);
+
+/* Validate a list page: an object with integer `count` and array
+ * `results`; returns results (borrowed) or NULL with a reason. */
+json_object *opl_api_page_results (json_object *page, int64_t *count,
+                                   bool *has_next, char *err, size_t errlen);
+
+/* Called once per item while listing ids; modified_us is 0 when the
+ * listing did not ask for it.  Returning false aborts the listing with
+ * OMNI_ERR_INTERNAL (out of memory). */
+typedef bool (*opl_id_cb) (void *ud, int64_t id, int64_t modified_us);
+
+/* List the ids of /api/documents/ matching `filter` (query text without
+ * '?', may be ""), in ascending id order, page by page. */
+omni_status opl_api_list_ids (opl_api *a, const char *filter, opl_id_cb cb,
+                              void *ud, char *err, size_t errlen);
+
+/* List (id, modified) of every document modified after since_us (µs since
+ * the epoch, UTC; 0: all), oldest first.  Seeks by `modified` rather than
+ * walking page numbers, so that documents edited meanwhile (which move to
+ * the end of the order) cannot push others past a page boundary. An id may
+ * be reported twice (once per version seen). */
+omni_status opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb,
+                                  void *ud, char *err, size_t errlen);
+
+/* Load every page of one lookup endpoint into t (cleared first).  A 403
+ * leaves t empty with available = false and OMNI_OK (logged by caller). */
+omni_status opl_api_load_lookup (opl_api *a, opl_lookup_kind kind,
+                                 opl_lookup_table *t, bool *forbidden,
+                                 char *err, size_t errlen);
+
+/* Fetch the documents with the given ids (n <= 1000) in one request, full
+ * representation.  *root is the page (caller puts); *results borrowed. */
+omni_status opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
+                                     json_object **root, json_object **results,
+                                     char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ */
+/* Titles of linked documents (opl-titles.c)                          */
+/* ------------------------------------------------------------------ */
+
+typedef struct opl_title {
+  int64_t id;
+  char *title;
+} opl_title;
+
+typedef struct opl_title_table {
+  opl_title *v;        /* sorted by id */
+  size_t n, cap;
+} opl_title_table;
+
+typedef struct opl_titles {
+  opl_title_table current, previous, fetched;
+} opl_titles;
+
+/* Before mapping a chunk: remember its titles, keep the previous chunk's,
+ * and fetch (one request) the titles of linked documents in neither. */
+omni_status opl_titles_begin_chunk (opl_titles *t, opl_api *a,
+                                    const opl_lookups *lk, json_object *results,
+                                    char *err, size_t errlen);
+/* The resolver for opl_mapper_set_doc_title (ud is the opl_titles). */
+const char *opl_titles_get (void *ud, int64_t id);
+void opl_titles_free (opl_titles *t);
+
+/* ------------------------------------------------------------------ */
+/* The instance and its sync (opl-plugin.c, opl-sync.c, opl-rename.c) */
+/* ------------------------------------------------------------------ */
+
+struct omni_instance {
+  const omni_host_services *host;
+  opl_log log;
+  char *source_id;
+  opl_config cfg;
+  opl_api api;
+  opl_lookups lk;
+  opl_mapper *mapper;
+  opl_checkpoint cp;
+  omni_sync_mode mode;          /* the mode this run performs */
+  int64_t server_count;         /* documents visible at the probe */
+  unsigned lookup_refreshes;    /* refreshes after unknown ids, this run */
+  opl_titles titles;            /* for documentlink fields */
+  /* Set when memory ran out half-way through changing the checkpoint: it
+   * no longer describes what was handed out, so it is never returned. */
+  bool poisoned;
+  /* The batch about to be handed out carries OMNI_BATCH_CHECKPOINT. */
+  bool checkpoint_now;
+  /* The batch handed out last, and what it owns. */
+  omni_change_batch batch;
+  omni_change *changes;
+  size_t n_changes, cap_changes;
+  char **change_ids;            /* external ids of DELETED changes */
+  opl_doc *docs;                /* mapped documents of the batch */
+  size_t n_docs, cap_docs;
+  opl_doc extra_doc;            /* fetched by id outside the batch */
+  omni_document out_doc;
+  char *cp_text;
+  int64_t done;
+};
+
+/* Decide what this run does from the mode asked for, the checkpoint and
+ * what the probe saw (API version change, signs of a reset server). */
+omni_status opl_sync_plan (omni_instance *inst, omni_sync_mode asked,
+                           bool resume, int64_t max_id, char *err,
+                           size_t errlen);
+/* Load every lookup table, warning once for each the token may not read. */
+omni_status opl_sync_load_lookups (omni_instance *inst, char *err,
+                                   size_t errlen);
+/* The next batch (see list_changes in omni-connector.h): fills the
+ * changes, sets checkpoint_now when the batch must be checkpointed. */
+omni_status opl_sync_next (omni_instance *inst, char *err, size_t errlen);
+/* Release the batch's documents and ids. */
+void opl_sync_clear_batch (omni_instance *inst);
+
+/* Lookup fingerprints of the tables now loaded, for the checkpoint. */
+bool opl_rename_fingerprints (const opl_lookups *lk,
+                              opl_lookup_hashes out[OPL_LK_COUNT]);
+/* Queue every document affected by a lookup renamed, added or deleted
+ * since the fingerprints in inst->cp (incremental runs). */
+omni_status opl_rename_queue_affected (omni_instance *inst, char *err,
+                                       size_t errlen);
+
 #endif /* OPL_H */

@@ -1,0 +1,716 @@
+/* opl-api.c: the Paperless-ngx REST API as a sync connector needs it:
+ * version negotiation, retries with back-off, list pages, id listings,
+ * lookups and document chunks.
+ *
+ * Every URL is built from the configured base URL; `next` links in list
+ * pages are never followed (they carry whatever scheme and host the server
+ * believes it has, which behind a proxy is often wrong, and following them
+ * could send the token elsewhere).  We count pages ourselves. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "opl.h"
+
+/* The API versions this plugin reads, newest first (§3 of the API notes):
+ * 10 (3.x), 9 (2.16+), then whatever an older server offers. */
+static const int wanted_versions[] = {10, 9};
+
+static bool
+should_stop (const opl_api *a)
+{
+  return a->host && a->host->should_stop
+         && a->host->should_stop (a->host->host_data);
+}
+
+static char *
+make_url (const opl_api *a, const char *path_query)
+{
+  opl_buf b;
+  opl_buf_init (&b);
+  opl_buf_puts (&b, a->cfg->base_url);
+  opl_buf_puts (&b, "/api/");
+  opl_buf_puts (&b, path_query);
+  return opl_buf_steal (&b);
+}
+
+/* The "detail" of a DRF error body, or a short excerpt of a non-JSON one,
+ * for error messages.  Never longer than 120 bytes. */
+static void
+error_detail (const opl_response *r, char *out, size_t outlen)
+{
+  json_object *root = NULL;
+  const char *d;
+  out[0] = '\0';
+  if (r->body.len == 0)
+    return;
+  root = opl_json_parse (r->body.data, r->body.len, NULL, 0);
+  if (root && opl_json_get_string (root, "detail", &d, NULL))
+    snprintf (out, outlen < 120 ? outlen : 120, "%s", d);
+  json_object_put (root);
+}
+
+static bool
+looks_like_html (const opl_response *r)
+{
+  if (strncasecmp (r->content_type, "text/html", 9) == 0)
+    return true;
+  for (size_t i = 0; i < r->body.len && i < 64; i++) {
+    char c = r->body.data[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+      continue;
+    return c == '<';
+  }
+  return false;
+}
+
+/* Seconds to wait before retry `attempt` (0-based): Retry-After when the
+ * server gave one (seconds or an HTTP date), else exponential back-off
+ * 1, 2, 4 ... s with +-25 % jitter; always capped. */
+static unsigned
+retry_delay_ms (const opl_api *a, const opl_response *r, unsigned attempt,
+                uint32_t *rng)
+{
+  uint64_t cap_ms = (uint64_t) a->cfg->max_retry_wait_s * 1000;
+  uint64_t ms;
+
+  if (r && r->retry_after[0]) {
+    char *end = NULL;
+    long secs = strtol (r->retry_after, &end, 10);
+    if (end != r->retry_after && *end == '\0' && secs >= 0)
+      ms = (uint64_t) secs * 1000;
+    else {
+      time_t when = curl_getdate (r->retry_after, NULL);
+      time_t now = time (NULL);
+      ms = when > now ? (uint64_t) (when - now) * 1000 : 0;
+    }
+    return (unsigned) (ms < cap_ms ? ms : cap_ms);
+  }
+  ms = attempt < 20 ? (UINT64_C (1000) << attempt) : cap_ms;
+  if (ms > cap_ms)
+    ms = cap_ms;
+  /* xorshift32: jitter only needs to decorrelate instances. */
+  *rng ^= *rng << 13;
+  *rng ^= *rng >> 17;
+  *rng ^= *rng << 5;
+  uint64_t span = ms / 2;
+  if (span > 0)
+    ms = ms - span / 2 + (*rng % span);
+  return (unsigned) ms;
+}
+
+/* Sleep in short slices so that the host's stop request is honoured. */
+static omni_status
+wait_ms (const opl_api *a, unsigned ms, const char *reason, char *err,
+         size_t errlen)
+{
+  if (ms >= 1000 && a->host && a->host->struct_size >= sizeof (omni_host_services)
+      && a->host->waiting)
+    a->host->waiting (a->host->host_data, ms, reason);
+  opl_logf (a->log, OMNI_LOG_INFO, "retrying in %u ms: %s", ms, reason);
+  while (ms > 0) {
+    if (should_stop (a))
+      return opl_fail (err, errlen, OMNI_ERR_CANCELLED, "cancelled by the host");
+    unsigned slice = ms < 100 ? ms : 100;
+    struct timespec ts = {0, (long) slice * 1000000L};
+    nanosleep (&ts, NULL);
+    ms -= slice;
+  }
+  return OMNI_OK;
+}
+
+static bool
+retryable_status (long status)
+{
+  return status == 429 || status == 500 || status == 502 || status == 503
+         || status == 504;
+}
+
+/* Classify a final (non-retryable) response.  `path` is the API path for
+ * messages (never the full URL: it has no secret, but keeps lines short). */
+static omni_status
+classify (const opl_api *a, const opl_response *r, int version,
+          const char *path, char *err, size_t errlen)
+{
+  char detail[128];
+  size_t plen = strcspn (path, "?");
+
+  error_detail (r, detail, sizeof detail);
+  if (r->status >= 300 && r->status < 400)
+    return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "%s/api/%.*s answered with a redirect (HTTP %ld): no "
+                     "Paperless-ngx API here (check base_url and its path "
+                     "prefix), an endpoint this server version lacks, or a "
+                     "proxy's login page",
+                     a->cfg->base_url, (int) plen, path, r->status);
+  switch (r->status) {
+    case 401:
+      return opl_fail (err, errlen, OMNI_ERR_AUTH,
+                       "the server refused the API token (HTTP 401%s%s): "
+                       "check api_key, or create a new token in "
+                       "Paperless-ngx (Profile, API Auth Token)",
+                       detail[0] ? ": " : "", detail);
+    case 403:
+      return opl_fail (err, errlen, OMNI_ERR_AUTH,
+                       "permission denied on /api/%.*s (HTTP 403%s%s): the "
+                       "token's user lacks the view permission for it",
+                       (int) plen, path, detail[0] ? ": " : "", detail);
+    case 404:
+      return opl_fail (err, errlen, OMNI_ERR_NOT_FOUND,
+                       "not found: /api/%.*s (HTTP 404%s%s)", (int) plen,
+                       path, detail[0] ? ": " : "", detail);
+    case 406:
+      return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                       "the server refused API version %d (HTTP 406)",
+                       version);
+    default:
+      break;
+  }
+  if (retryable_status (r->status))
+    return opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
+                     "server error on /api/%.*s (HTTP %ld%s%s), retries "
+                     "exhausted",
+                     (int) plen, path, r->status, detail[0] ? ": " : "",
+                     detail);
+  return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                   "unexpected HTTP %ld on /api/%.*s%s%s", r->status,
+                   (int) plen, path, detail[0] ? ": " : "", detail);
+}
+
+/* GET with retries; on OMNI_OK r holds a 2xx response. */
+static omni_status
+get_with_retries (opl_api *a, const char *path_query, int version,
+                  opl_response *r, char *err, size_t errlen)
+{
+  char *url = make_url (a, path_query);
+  omni_status st;
+  uint32_t rng = (uint32_t) (uintptr_t) a ^ (uint32_t) time (NULL) ^ 0x9e3779b9u;
+
+  if (url == NULL)
+    return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+  for (unsigned attempt = 0;; attempt++) {
+    if (should_stop (a)) {
+      st = opl_fail (err, errlen, OMNI_ERR_CANCELLED, "cancelled by the host");
+      break;
+    }
+    st = opl_http_get (a->http, url, version, r, err, errlen);
+    bool retry;
+    if (st == OMNI_ERR_TRANSIENT)
+      retry = true;
+    else if (st != OMNI_OK)
+      break;
+    else if (r->status >= 200 && r->status < 300)
+      break;
+    else if (retryable_status (r->status)) {
+      retry = true;
+      st = classify (a, r, version, path_query, err, errlen);
+    } else {
+      st = classify (a, r, version, path_query, err, errlen);
+      break;
+    }
+    if (!retry || attempt >= a->cfg->max_retries)
+      break;
+    char reason[300];
+    snprintf (reason, sizeof reason, "%s (attempt %u of %u)", err,
+              attempt + 1, a->cfg->max_retries + 1);
+    st = wait_ms (a, retry_delay_ms (a, st == OMNI_ERR_TRANSIENT && r->status == 0 ? NULL : r,
+                                     attempt, &rng),
+                  reason, err, errlen);
+    if (st != OMNI_OK)
+      break;
+  }
+  free (url);
+  return st;
+}
+
+static omni_status
+parse_body (const opl_api *a, const opl_response *r, const char *path,
+            json_object **out, char *err, size_t errlen)
+{
+  char why[200];
+  size_t plen = strcspn (path, "?");
+
+  if (looks_like_html (r))
+    return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "/api/%.*s returned an HTML page where JSON was "
+                     "expected: a proxy login page, a captive portal, or "
+                     "base_url pointing at the web UI of something else",
+                     (int) plen, path);
+  *out = opl_json_parse (r->body.data, r->body.len, why, sizeof why);
+  if (*out == NULL)
+    return opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s: %s",
+                     (int) plen, path, why);
+  (void) a;
+  return OMNI_OK;
+}
+
+omni_status
+opl_api_get_json (opl_api *a, const char *path_query, json_object **out,
+                  char *err, size_t errlen)
+{
+  opl_response r;
+  omni_status st;
+
+  *out = NULL;
+  opl_response_init (&r);
+  st = get_with_retries (a, path_query, a->api_version, &r, err, errlen);
+  if (st == OMNI_OK)
+    st = parse_body (a, &r, path_query, out, err, errlen);
+  opl_response_free (&r);
+  return st;
+}
+
+json_object *
+opl_api_page_results (json_object *page, int64_t *count, bool *has_next,
+                      char *err, size_t errlen)
+{
+  json_object *results;
+  int64_t n;
+
+  if (!json_object_is_type (page, json_type_object)) {
+    opl_fail (err, errlen, OMNI_ERR_INVALID,
+              "list response is not a JSON object");
+    return NULL;
+  }
+  if (!opl_json_get_int (page, "count", &n) || n < 0) {
+    opl_fail (err, errlen, OMNI_ERR_INVALID,
+              "list response has no valid \"count\"");
+    return NULL;
+  }
+  results = opl_json_get_array (page, "results");
+  if (results == NULL) {
+    opl_fail (err, errlen, OMNI_ERR_INVALID,
+              "list response has no \"results\" list");
+    return NULL;
+  }
+  if (count)
+    *count = n;
+  if (has_next) {
+    const char *next;
+    *has_next = opl_json_get_string (page, "next", &next, NULL) && *next;
+  }
+  return results;
+}
+
+omni_status
+opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
+               size_t errlen)
+{
+  static const char probe[] = "documents/?page_size=1&fields=id&ordering=-id";
+  opl_response r;
+  json_object *page = NULL;
+  omni_status st = OMNI_OK;
+  int version = 0;
+
+  opl_response_init (&r);
+  for (size_t i = 0; i <= sizeof wanted_versions / sizeof wanted_versions[0];
+       i++) {
+    version = i < sizeof wanted_versions / sizeof wanted_versions[0]
+                ? wanted_versions[i]
+                : 0;
+    st = get_with_retries (a, probe, version, &r, err, errlen);
+    if (st == OMNI_ERR_TRANSIENT && r.status == 0) {
+      char why[256];
+      snprintf (why, sizeof why, "%s", err);
+      st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
+                     "cannot reach Paperless-ngx at %s: %s", a->cfg->base_url,
+                     why);
+      goto cleanup;
+    }
+    if (st == OMNI_OK || r.status != 406)
+      break;
+    opl_logf (a->log, OMNI_LOG_DEBUG, "server refused API version %d",
+              version);
+  }
+  if (st != OMNI_OK)
+    goto cleanup;
+  if (r.x_version[0])
+    snprintf (a->server_version, sizeof a->server_version, "%s", r.x_version);
+  if (version == 0) {
+    /* An older server: speak the newest version it announces. */
+    if (r.x_api_version < 2) {
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "Paperless-ngx %s (API version %d) is too old: 2.0 or "
+                     "newer is needed",
+                     a->server_version[0] ? a->server_version : "(unknown)",
+                     r.x_api_version);
+      goto cleanup;
+    }
+    version = r.x_api_version;
+  }
+  a->api_version = version;
+  st = parse_body (a, &r, probe, &page, err, errlen);
+  if (st != OMNI_OK)
+    goto cleanup;
+  json_object *results = opl_api_page_results (page, count, NULL, err, errlen);
+  if (results == NULL) {
+    st = OMNI_ERR_INVALID;
+    goto cleanup;
+  }
+  *max_id = 0;
+  if (json_object_array_length (results) > 0)
+    opl_json_get_int (json_object_array_get_idx (results, 0), "id", max_id);
+  opl_logf (a->log, OMNI_LOG_INFO,
+            "connected to Paperless-ngx %s at %s, API version %d, %lld "
+            "documents visible",
+            a->server_version[0] ? a->server_version : "(version unknown)",
+            a->cfg->base_url, a->api_version, (long long) *count);
+
+cleanup:
+  json_object_put (page);
+  opl_response_free (&r);
+  return st;
+}
+
+/* Walk pages of `base` (a path with query, without page parameters),
+ * calling fn for each results list.  Stops at the last page, on an empty
+ * page, or at a 404 past the end (the set shrank under us). */
+typedef omni_status (*page_fn) (void *ud, json_object *results, char *err,
+                                size_t errlen);
+
+static omni_status
+walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
+            void *ud, bool *forbidden, char *err, size_t errlen)
+{
+  omni_status st = OMNI_OK;
+  for (unsigned page = 1;; page++) {
+    char path[2048];
+    json_object *root = NULL;
+    bool has_next = false;
+    int n = snprintf (path, sizeof path, "%s%spage_size=%u&page=%u", base,
+                      strchr (base, '?') ? "&" : "?", page_size, page);
+    if (n < 0 || (size_t) n >= sizeof path)
+      return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "request too long");
+    st = opl_api_get_json (a, path, &root, err, errlen);
+    if (st == OMNI_ERR_NOT_FOUND && page > 1) {
+      opl_logf (a->log, OMNI_LOG_DEBUG,
+                "page %u of %s is gone: the list shrank while reading it",
+                page, base);
+      return OMNI_OK;
+    }
+    if (st == OMNI_ERR_AUTH && forbidden && strstr (err, "HTTP 403")) {
+      *forbidden = true;
+      return OMNI_OK;
+    }
+    if (st != OMNI_OK)
+      return st;
+    json_object *results = opl_api_page_results (root, NULL, &has_next, err,
+                                                 errlen);
+    if (results == NULL)
+      st = OMNI_ERR_INVALID;
+    else
+      st = fn (ud, results, err, errlen);
+    size_t got = results ? json_object_array_length (results) : 0;
+    json_object_put (root);
+    if (st != OMNI_OK || !has_next || got == 0)
+      return st;
+    if (page >= 10000000u)
+      return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                       "%s: the server keeps announcing more pages", base);
+  }
+}
+
+struct ids_ctx {
+  opl_id_cb cb;
+  void *ud;
+  int64_t last_id;
+};
+
+static omni_status
+ids_page (void *ud, json_object *results, char *err, size_t errlen)
+{
+  struct ids_ctx *c = ud;
+  size_t n = json_object_array_length (results);
+  for (size_t i = 0; i < n; i++) {
+    int64_t id;
+    if (!opl_json_get_int (json_object_array_get_idx (results, i), "id", &id)
+        || id < 1)
+      return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                       "document list item %zu has no valid \"id\"", i);
+    if (!c->cb (c->ud, id, 0))
+      return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+  }
+  return OMNI_OK;
+}
+
+omni_status
+opl_api_list_ids (opl_api *a, const char *filter, opl_id_cb cb, void *ud,
+                  char *err, size_t errlen)
+{
+  char base[1024];
+  struct ids_ctx c = {cb, ud, 0};
+  int n = snprintf (base, sizeof base, "documents/?%s%sfields=id&ordering=id",
+                    filter, *filter ? "&" : "");
+  if (n < 0 || (size_t) n >= sizeof base)
+    return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "filter too long");
+  return walk_pages (a, base, a->cfg->list_page_size, ids_page, &c, NULL, err,
+                     errlen);
+}
+
+/* Seek state for opl_api_list_changed. */
+struct changed_ctx {
+  opl_id_cb cb;
+  void *ud;
+  int64_t bound_us;       /* this round asked for modified > bound_us */
+  int64_t last_us;        /* highest modified seen */
+  int64_t *tie_ids;       /* ids seen at last_us (to skip on the next round) */
+  size_t n_tie, cap_tie;
+  size_t fresh;           /* items reported in this round */
+  size_t got;             /* items received in this round */
+  bool all_at_one_time;   /* every item of the round had the same modified */
+};
+
+static bool
+tie_has (const struct changed_ctx *c, int64_t id)
+{
+  for (size_t i = 0; i < c->n_tie; i++)
+    if (c->tie_ids[i] == id)
+      return true;
+  return false;
+}
+
+static omni_status
+changed_page (void *ud, json_object *results, char *err, size_t errlen)
+{
+  struct changed_ctx *c = ud;
+  size_t n = json_object_array_length (results);
+  int64_t first_us = -1;
+
+  c->got = n;
+  c->all_at_one_time = n > 0;
+  for (size_t i = 0; i < n; i++) {
+    json_object *item = json_object_array_get_idx (results, i);
+    int64_t id;
+    const char *mod;
+    size_t modlen;
+    opl_time t;
+    if (!opl_json_get_int (item, "id", &id) || id < 1)
+      return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                       "changed-document list item %zu has no valid \"id\"",
+                       i);
+    if (!opl_json_get_string (item, "modified", &mod, &modlen)
+        || !opl_time_parse (mod, modlen, &t) || t.date_only)
+      return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                       "document %lld has no valid \"modified\" datetime",
+                       (long long) id);
+    int64_t us = opl_time_to_unix_us (&t);
+    if (first_us < 0)
+      first_us = us;
+    else if (us != first_us)
+      c->all_at_one_time = false;
+    if (us < c->last_us || (us == c->last_us && tie_has (c, id)))
+      continue; /* seen in an earlier round */
+    if (us > c->last_us) {
+      c->last_us = us;
+      c->n_tie = 0;
+    }
+    if (c->n_tie == c->cap_tie) {
+      size_t cap = c->cap_tie ? c->cap_tie * 2 : 64;
+      int64_t *p = realloc (c->tie_ids, cap * sizeof *p);
+      if (p == NULL)
+        return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+      c->tie_ids = p;
+      c->cap_tie = cap;
+    }
+    c->tie_ids[c->n_tie++] = id;
+    c->fresh++;
+    if (!c->cb (c->ud, id, us))
+      return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+  }
+  return OMNI_OK;
+}
+
+static void
+format_bound (int64_t us, char *buf, size_t len)
+{
+  opl_time t;
+  opl_time_from_unix_us (us, &t);
+  snprintf (buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", t.year, t.month,
+            t.day, t.hour, t.minute, t.second, t.micro);
+}
+
+/* A whole page of documents sharing one `modified` (a bulk update): seeking
+ * cannot get past it, so read that instant by id, page by page. */
+static omni_status
+list_tie (opl_api *a, struct changed_ctx *c, char *err, size_t errlen)
+{
+  char lo[40], hi[40], base[256];
+  format_bound (c->last_us - 1, lo, sizeof lo);
+  format_bound (c->last_us + 1, hi, sizeof hi);
+  snprintf (base, sizeof base,
+            "documents/?modified__gt=%s&modified__lt=%s&fields=id,modified"
+            "&ordering=id",
+            lo, hi);
+  opl_logf (a->log, OMNI_LOG_DEBUG,
+            "more than a page of documents share modified=%s: reading them "
+            "by id",
+            lo);
+  struct changed_ctx t = *c;
+  t.last_us = c->last_us;
+  omni_status st = walk_pages (a, base, a->cfg->list_page_size, changed_page,
+                               &t, NULL, err, errlen);
+  c->tie_ids = t.tie_ids;
+  c->n_tie = t.n_tie;
+  c->cap_tie = t.cap_tie;
+  return st;
+}
+
+omni_status
+opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
+                      char *err, size_t errlen)
+{
+  struct changed_ctx c = {0};
+  omni_status st = OMNI_OK;
+  unsigned size = a->cfg->list_page_size;
+
+  c.cb = cb;
+  c.ud = ud;
+  c.last_us = since_us;
+  for (;;) {
+    char bound[40], path[256];
+    json_object *root = NULL;
+    /* Ask from just below the highest instant seen, so that documents
+     * sharing it with the last item of the previous round are not lost;
+     * the tie list skips the ones already reported. */
+    int64_t from = c.last_us > since_us ? c.last_us - 1 : since_us;
+    c.bound_us = from;
+    if (from > 0) {
+      format_bound (from, bound, sizeof bound);
+      snprintf (path, sizeof path,
+                "documents/?modified__gt=%s&fields=id,modified"
+                "&ordering=modified,id&page_size=%u",
+                bound, size);
+    } else
+      snprintf (path, sizeof path,
+                "documents/?fields=id,modified&ordering=modified,id"
+                "&page_size=%u",
+                size);
+    st = opl_api_get_json (a, path, &root, err, errlen);
+    if (st != OMNI_OK)
+      break;
+    json_object *results = opl_api_page_results (root, NULL, NULL, err, errlen);
+    c.fresh = 0;
+    if (results == NULL)
+      st = OMNI_ERR_INVALID;
+    else
+      st = changed_page (&c, results, err, errlen);
+    json_object_put (root);
+    if (st != OMNI_OK)
+      break;
+    if (c.got < size)
+      break; /* the last page */
+    if (c.fresh == 0) {
+      if (!c.all_at_one_time) {
+        st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                       "the server ignored modified__gt (a full page of "
+                       "documents older than asked for)");
+        break;
+      }
+      st = list_tie (a, &c, err, errlen);
+      if (st != OMNI_OK)
+        break;
+      /* Continue strictly after the tie instant. */
+      c.n_tie = 0;
+      c.last_us += 1;
+    }
+  }
+  free (c.tie_ids);
+  return st;
+}
+
+struct lookup_ctx {
+  const opl_api *a;
+  opl_lookup_table *t;
+  opl_lookup_kind kind;
+};
+
+static omni_status
+lookup_page (void *ud, json_object *results, char *err, size_t errlen)
+{
+  struct lookup_ctx *c = ud;
+  size_t n = json_object_array_length (results);
+  for (size_t i = 0; i < n; i++) {
+    char why[200];
+    omni_status st = opl_lookup_table_add (
+      c->t, c->kind, json_object_array_get_idx (results, i), why, sizeof why);
+    if (st == OMNI_ERR_INTERNAL)
+      return opl_fail (err, errlen, st, "out of memory");
+    if (st != OMNI_OK)
+      opl_logf (c->a->log, OMNI_LOG_WARNING, "skipping an item of /api/%s: %s",
+                opl_lookup_endpoint (c->kind), why);
+  }
+  return OMNI_OK;
+}
+
+omni_status
+opl_api_load_lookup (opl_api *a, opl_lookup_kind kind, opl_lookup_table *t,
+                     bool *forbidden, char *err, size_t errlen)
+{
+  char base[128];
+  struct lookup_ctx c = {a, t, kind};
+  omni_status st;
+
+  *forbidden = false;
+  opl_lookup_table_clear (t);
+  snprintf (base, sizeof base, "%s?ordering=id", opl_lookup_endpoint (kind));
+  st = walk_pages (a, base, 1000, lookup_page, &c, forbidden, err, errlen);
+  if (st == OMNI_OK && !*forbidden) {
+    opl_lookup_table_finish (t);
+    t->available = true;
+  } else {
+    opl_lookup_table_clear (t);
+    t->available = false;
+  }
+  return st;
+}
+
+omni_status
+opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
+                         json_object **root, json_object **results, char *err,
+                         size_t errlen)
+{
+  opl_buf q;
+  omni_status st;
+
+  *root = NULL;
+  *results = NULL;
+  opl_buf_init (&q);
+  opl_buf_puts (&q, "documents/?id__in=");
+  for (size_t i = 0; i < n; i++)
+    opl_buf_printf (&q, "%s%lld", i ? "," : "", (long long) ids[i]);
+  opl_buf_printf (&q, "&ordering=id&page_size=%zu&fields=%s", n, opl_map_fields);
+  if (a->cfg->permissions == OPL_PERM_PAPERLESS)
+    opl_buf_puts (&q, "&full_perms=true");
+  if (q.oom) {
+    opl_buf_free (&q);
+    return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+  }
+  st = opl_api_get_json (a, q.data, root, err, errlen);
+  opl_buf_free (&q);
+  if (st != OMNI_OK)
+    return st;
+  bool has_next = false;
+  *results = opl_api_page_results (*root, NULL, &has_next, err, errlen);
+  if (*results == NULL) {
+    json_object_put (*root);
+    *root = NULL;
+    return OMNI_ERR_INVALID;
+  }
+  /* An id__in the server does not know (Paperless-ngx < 2.0) is silently
+   * ignored and the whole archive comes back: refuse that loudly. */
+  if (has_next || json_object_array_length (*results) > n) {
+    json_object_put (*root);
+    *root = NULL;
+    *results = NULL;
+    return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "the server ignored the id__in filter: Paperless-ngx "
+                     "2.0 or newer is needed");
+  }
+  return OMNI_OK;
+}

@@ -1,0 +1,65 @@
+/* harness.h: end-to-end test helpers.  The real plugin (.so) is run by the
+ * real mock host (a child process) against the fake Paperless-ngx server
+ * (in this process), and the index is rebuilt by replaying the events file
+ * exactly as Omni would (last event per document wins). */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fake-paperless.h"
+
+typedef struct h_env {
+  char dir[256];         /* temporary directory for this test */
+  char config[300];
+  char state[300];
+  char events[300];
+  char out[300];         /* the host's stdout + stderr of the last run */
+  fp_server *srv;
+} h_env;
+
+/* Creates the directory and writes the host's config file for `srv`, with
+ * extra source_config members (JSON text without braces, may be NULL). */
+void h_setup (h_env *e, fp_server *srv, const char *extra_config);
+void h_teardown (h_env *e);
+/* Rewrites the config with a different token (for auth tests). */
+void h_write_config (h_env *e, const char *token, const char *extra_config);
+
+/* Runs omni-connector-host with the given arguments after the command
+ * (NULL-terminated), waits, returns its exit status (or 128+signal). */
+int h_host (h_env *e, const char *command, ...);
+/* sync --mode MODE with the env's files; returns the exit status. */
+int h_sync (h_env *e, const char *mode);
+/* Starts a sync and returns its pid without waiting. */
+pid_t h_sync_start (h_env *e, const char *mode, const char *extra_arg);
+int h_wait (pid_t pid);
+
+/* The index rebuilt from the events file. */
+typedef struct h_index {
+  int64_t *ids;          /* sorted */
+  int64_t *modified_us;  /* metadata.updated_at of the last upsert */
+  char **titles;
+  size_t n;
+  size_t created, updated, deleted;  /* event counts */
+} h_index;
+
+void h_replay (const h_env *e, h_index *ix);
+void h_index_free (h_index *ix);
+
+/* Checks that the index holds exactly the documents the server shows, each
+ * in its latest version; on mismatch, describes the first one in why and
+ * returns false. */
+bool h_converged (h_env *e, char *why, size_t whylen);
+
+/* Reads a whole file (malloc'd, NUL-terminated), NULL if missing. */
+char *h_slurp (const char *path, size_t *len);
+/* True when the file contains the text. */
+bool h_file_contains (const char *path, const char *text);
+
+/* The number of API requests the server has logged. */
+size_t h_requests (h_env *e);
+
+#endif

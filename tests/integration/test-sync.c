@@ -1,0 +1,297 @@
+/* test-sync.c: end to end, through dlopen and the mock host, against the
+ * fake Paperless-ngx server: full and incremental syncs, deletions,
+ * renames, equal timestamps across pages, request budgets, read-only and
+ * secrecy guarantees. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <json.h>
+
+#include "harness.h"
+#include "opl.h"
+
+static const char *
+srcdir (void)
+{
+  const char *s = getenv ("top_srcdir");
+  return s && *s ? s : ".";
+}
+
+static fp_server *
+start_sample (void)
+{
+  char path[512], err[256];
+  snprintf (path, sizeof path, "%s/tests/data/sample-corpus.json", srcdir ());
+  /* The corpus's own timestamps reach into 2026: the server's clock for
+   * edits starts after them, as a real server's would. */
+  fp_options o = {.corpus_path = path,
+                  .clock_start_us = INT64_C (1798761600000000)};
+  fp_server *s = fp_server_start (&o, err, sizeof err);
+  ck_assert_msg (s != NULL, "fake server: %s", err);
+  return s;
+}
+
+static fp_server *
+start_generated (size_t n, const char *version)
+{
+  char err[256];
+  fp_gen_options g = {.content_bytes = 600, .server_version = version};
+  fp_options o = {.corpus = fp_corpus_generate (n, 42, &g)};
+  fp_server *s = fp_server_start (&o, err, sizeof err);
+  ck_assert_msg (s != NULL, "fake server: %s", err);
+  return s;
+}
+
+static void
+assert_converged (h_env *e)
+{
+  char why[300];
+  ck_assert_msg (h_converged (e, why, sizeof why), "not converged: %s", why);
+}
+
+static void
+assert_read_only_and_secret (h_env *e)
+{
+  const char *token = fp_server_token (e->srv);
+  ck_assert_uint_eq (fp_server_non_get_count (e->srv), 0);
+  ck_assert_msg (!h_file_contains (e->events, token), "token in events");
+  ck_assert_msg (!h_file_contains (e->state, token), "token in state");
+  ck_assert_msg (!h_file_contains (e->out, token), "token in host output");
+}
+
+START_TEST (full_sync_of_sample_corpus)
+{
+  fp_server *srv = start_sample ();
+  h_env e;
+  h_setup (&e, srv, NULL);
+
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  h_index ix;
+  h_replay (&e, &ix);
+  int64_t *ids = NULL;
+  size_t n = fp_server_visible_ids (srv, 0, &ids);
+  ck_assert_uint_gt (n, 50);
+  ck_assert_uint_eq (ix.n, n);
+  ck_assert_uint_eq (ix.created, n);
+  ck_assert_uint_eq (ix.updated, 0);
+  ck_assert_uint_eq (ix.deleted, 0);
+  h_index_free (&ix);
+  free (ids);
+  assert_converged (&e);
+  assert_read_only_and_secret (&e);
+
+  /* Every event carries what the mission names. */
+  ck_assert (h_file_contains (e.events, "\"document_created\""));
+  ck_assert (h_file_contains (e.events, "## Metadata"));
+  ck_assert (h_file_contains (e.events, "**Correspondent:**"));
+  ck_assert (h_file_contains (e.events, "## Notes"));
+  ck_assert (h_file_contains (e.events, "\"paperless:src1:"));
+  ck_assert (h_file_contains (e.events, "\"source_type\":\"paperless_ngx\""));
+
+  /* status reports the completed sync. */
+  ck_assert_int_eq (h_host (&e, "status", "--state", "@state", NULL), 0);
+  char count[32];
+  snprintf (count, sizeof count, "%zu", n);
+  ck_assert_msg (h_file_contains (e.out, count), "status lacks the count");
+
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+START_TEST (incremental_with_nothing_changed_is_cheap)
+{
+  fp_server *srv = start_generated (10000, NULL);
+  h_env e;
+  h_setup (&e, srv, NULL);
+
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  fp_server_log_clear (srv);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  /* probe, 7 lookups, changed-ids listing, id reconciliation. */
+  ck_assert_uint_eq (h_requests (&e), 10);
+  h_index ix;
+  h_replay (&e, &ix);
+  ck_assert_uint_eq (ix.updated, 0);
+  ck_assert_uint_eq (ix.deleted, 0);
+  h_index_free (&ix);
+  assert_converged (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+START_TEST (incremental_edits_adds_trash_and_renames)
+{
+  fp_server *srv = start_sample ();
+  h_env e;
+  h_setup (&e, srv, NULL);
+  char err[256];
+
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  h_index before;
+  h_replay (&e, &before);
+
+  fp_doc_edit ed = {.title = "Edited title"};
+  ck_assert_int_eq (fp_server_edit_document (srv, 2, &ed), 0);
+  ck_assert_int_eq (fp_server_trash_document (srv, 3), 0);
+  int64_t added = fp_server_add_document (srv, "Brand new", "new content");
+  ck_assert_int_gt (added, 0);
+  /* A rename bumps no document: only the plugin's fingerprints see it. */
+  ck_assert_int_eq (fp_server_command (srv, "rename?endpoint=correspondents&id=1&name=Renamed+Correspondent",
+                                       err, sizeof err),
+                    0);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  assert_converged (&e);
+  ck_assert (h_file_contains (e.events, "Edited title"));
+  ck_assert (h_file_contains (e.events, "\"document_deleted\",\"source_id\":\"src1\",\"document_id\":\"paperless:src1:3\"")
+             || h_file_contains (e.events, "paperless:src1:3\"}"));
+  ck_assert (h_file_contains (e.events, "Renamed Correspondent"));
+  ck_assert (h_file_contains (e.events, "Brand new"));
+
+  /* Restore from the trash: it comes back. */
+  ck_assert_int_eq (fp_server_restore_document (srv, 3), 0);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  assert_converged (&e);
+  assert_read_only_and_secret (&e);
+  h_index_free (&before);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+START_TEST (full_sync_relists_and_deletes)
+{
+  fp_server *srv = start_generated (300, NULL);
+  h_env e;
+  h_setup (&e, srv, NULL);
+
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  ck_assert_int_eq (fp_server_trash_document (srv, 10), 0);
+  ck_assert_int_eq (fp_server_purge_document (srv, 11), 0);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  h_index ix;
+  h_replay (&e, &ix);
+  int64_t *ids = NULL;
+  size_t n = fp_server_visible_ids (srv, 0, &ids);
+  free (ids);
+  /* The second full sync re-delivered every document as an update. */
+  ck_assert_uint_eq (ix.updated, n);
+  ck_assert_uint_ge (ix.deleted, 1);
+  h_index_free (&ix);
+  assert_converged (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+START_TEST (bulk_edit_with_equal_timestamps_across_pages)
+{
+  fp_server *srv = start_generated (2500, NULL);
+  h_env e;
+  /* Small listing pages, so that 1,000 equal timestamps span ten. */
+  h_setup (&e, srv, "\"list_page_size\":100");
+
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  int64_t ids[1000];
+  for (int i = 0; i < 1000; i++)
+    ids[i] = 700 + i;
+  /* Ids that are gaps or in the trash are not touched. */
+  size_t touched = fp_server_bulk_touch (srv, ids, 1000);
+  ck_assert_uint_ge (touched, 900);
+  /* An edit after the bulk one, so that the tie is not the last page. */
+  fp_doc_edit ed = {.title = "After the bulk edit"};
+  ck_assert_int_eq (fp_server_edit_document (srv, 5, &ed), 0);
+  unlink (e.events);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  h_index ix;
+  h_replay (&e, &ix);
+  /* Exactly the touched documents that are visible (the trash counts as
+   * touched but is not listed) and the edited one: none lost. */
+  int64_t *vis = NULL;
+  size_t nv = fp_server_visible_ids (srv, 0, &vis), expect = 1;
+  for (size_t i = 0; i < nv; i++)
+    expect += vis[i] >= 700 && vis[i] < 1700;
+  free (vis);
+  ck_assert_uint_eq (ix.updated, expect);
+  ck_assert_uint_eq (ix.n, expect);
+  h_index_free (&ix);
+  /* The events file now only holds the increment: rebuild from scratch to
+   * check convergence of the whole index. */
+  unlink (e.state);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  assert_converged (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+START_TEST (older_server_generations)
+{
+  const char *versions[] = {"2.20.15", "2.15.3", "2.14.7"};
+  for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+    fp_server *srv = start_generated (150, versions[i]);
+    h_env e;
+    h_setup (&e, srv, NULL);
+    ck_assert_msg (h_sync (&e, "full") == 0, "full sync against %s failed",
+                   versions[i]);
+    assert_converged (&e);
+    ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+    assert_converged (&e);
+    h_teardown (&e);
+    fp_server_stop (srv);
+  }
+}
+END_TEST
+
+START_TEST (auth_and_config_errors_have_exit_codes)
+{
+  fp_server *srv = start_sample ();
+  h_env e;
+  h_setup (&e, srv, NULL);
+
+  ck_assert_int_eq (h_host (&e, "check", "--plugin", "@plugin", "--config",
+                            "@config", NULL),
+                    0);
+  h_write_config (&e, "wrongtoken0000000000000000000000000000000", NULL);
+  ck_assert_int_eq (h_sync (&e, "full"), 3);
+  ck_assert (h_file_contains (e.out, "401"));
+  h_write_config (&e, fp_server_token (srv), "\"no_such_key\":1");
+  ck_assert_int_eq (h_sync (&e, "full"), 2);
+  ck_assert (h_file_contains (e.out, "no_such_key"));
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+static Suite *
+suite (void)
+{
+  Suite *s = suite_create ("sync");
+  TCase *tc = tcase_create ("end-to-end");
+  tcase_set_timeout (tc, 300);
+  tcase_add_test (tc, full_sync_of_sample_corpus);
+  tcase_add_test (tc, incremental_with_nothing_changed_is_cheap);
+  tcase_add_test (tc, incremental_edits_adds_trash_and_renames);
+  tcase_add_test (tc, full_sync_relists_and_deletes);
+  tcase_add_test (tc, bulk_edit_with_equal_timestamps_across_pages);
+  tcase_add_test (tc, older_server_generations);
+  tcase_add_test (tc, auth_and_config_errors_have_exit_codes);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  SRunner *sr = srunner_create (suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  int failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
