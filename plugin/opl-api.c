@@ -214,8 +214,21 @@ get_with_retries (opl_api *a, const char *path_query, int version,
       st = classify (a, r, version, path_query, err, errlen);
       break;
     }
-    if (!retry || attempt >= a->cfg->max_retries)
+    if (!retry)
       break;
+    if (attempt >= a->cfg->max_retries) {
+      /* classify() already said "retries exhausted" for an HTTP status;
+       * a transport failure gets the path and the count here. */
+      if (st == OMNI_ERR_TRANSIENT && r->status == 0) {
+        char why[256];
+        snprintf (why, sizeof why, "%s", err);
+        st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
+                       "/api/%.*s: %s (gave up after %u attempts)",
+                       (int) strcspn (path_query, "?"), path_query, why,
+                       attempt + 1);
+      }
+      break;
+    }
     char reason[300];
     snprintf (reason, sizeof reason, "%s (attempt %u of %u)", err,
               attempt + 1, a->cfg->max_retries + 1);
@@ -348,9 +361,11 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
   st = parse_body (a, &r, probe, &page, err, errlen);
   if (st != OMNI_OK)
     goto cleanup;
-  json_object *results = opl_api_page_results (page, count, NULL, err, errlen);
+  char why[300];
+  json_object *results = opl_api_page_results (page, count, NULL, why,
+                                               sizeof why);
   if (results == NULL) {
-    st = OMNI_ERR_INVALID;
+    st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s", why);
     goto cleanup;
   }
   *max_id = 0;
@@ -374,11 +389,31 @@ cleanup:
 typedef omni_status (*page_fn) (void *ud, json_object *results, char *err,
                                 size_t errlen);
 
+/* The highest integer "id" of a results list, 0 when none has one. */
+static int64_t
+max_item_id (json_object *results)
+{
+  int64_t max = 0, id;
+  size_t n = json_object_array_length (results);
+  for (size_t i = 0; i < n; i++)
+    if (opl_json_get_int (json_object_array_get_idx (results, i), "id", &id)
+        && id > max)
+      max = id;
+  return max;
+}
+
+/* Every walk asks for ordering=id, so each page must bring an id above
+ * those of the pages before (a page may repeat a few when the list
+ * shrinks under us).  A page with nothing new that still announces a next
+ * one means the server (or a cache in front of it) ignores `page`:
+ * walking on would never end. */
 static omni_status
 walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
             void *ud, bool *forbidden, char *err, size_t errlen)
 {
   omni_status st = OMNI_OK;
+  int64_t seen_max = 0;
+  size_t plen = strcspn (base, "?");
   for (unsigned page = 1;; page++) {
     char path[2048];
     json_object *root = NULL;
@@ -400,19 +435,26 @@ walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
     }
     if (st != OMNI_OK)
       return st;
-    json_object *results = opl_api_page_results (root, NULL, &has_next, err,
-                                                 errlen);
+    char why[300];
+    json_object *results = opl_api_page_results (root, NULL, &has_next, why,
+                                                 sizeof why);
     if (results == NULL)
-      st = OMNI_ERR_INVALID;
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s page %u: %s",
+                     (int) plen, base, page, why);
     else
       st = fn (ud, results, err, errlen);
     size_t got = results ? json_object_array_length (results) : 0;
+    int64_t page_max = results ? max_item_id (results) : 0;
     json_object_put (root);
     if (st != OMNI_OK || !has_next || got == 0)
       return st;
-    if (page >= 10000000u)
+    if (page_max <= seen_max || page >= 10000000u)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                       "%s: the server keeps announcing more pages", base);
+                       "/api/%.*s: page %u brings nothing new but announces "
+                       "another: the server or a cache in front of it "
+                       "ignores the page parameter",
+                       (int) plen, base, page);
+    seen_max = page_max;
   }
 }
 
@@ -568,6 +610,7 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
   struct changed_ctx c = {0};
   omni_status st = OMNI_OK;
   unsigned size = a->cfg->list_page_size;
+  bool after_tie = false;
 
   c.cb = cb;
   c.ud = ud;
@@ -594,10 +637,13 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
     st = opl_api_get_json (a, path, &root, err, errlen);
     if (st != OMNI_OK)
       break;
-    json_object *results = opl_api_page_results (root, NULL, NULL, err, errlen);
+    char why[300];
+    json_object *results = opl_api_page_results (root, NULL, NULL, why,
+                                                 sizeof why);
     c.fresh = 0;
     if (results == NULL)
-      st = OMNI_ERR_INVALID;
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s",
+                     why);
     else
       st = changed_page (&c, results, err, errlen);
     json_object_put (root);
@@ -605,8 +651,10 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
       break;
     if (c.got < size)
       break; /* the last page */
+    if (c.fresh > 0)
+      after_tie = false;
     if (c.fresh == 0) {
-      if (!c.all_at_one_time) {
+      if (!c.all_at_one_time || after_tie) {
         st = opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "the server ignored modified__gt (a full page of "
                        "documents older than asked for)");
@@ -615,6 +663,9 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
       st = list_tie (a, &c, err, errlen);
       if (st != OMNI_OK)
         break;
+      /* The next round must bring something newer: a server that ignores
+       * modified__gt would send this page again and again. */
+      after_tie = true;
       /* Continue strictly after the tie instant. */
       c.n_tie = 0;
       c.last_us += 1;
@@ -696,11 +747,13 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
   if (st != OMNI_OK)
     return st;
   bool has_next = false;
-  *results = opl_api_page_results (*root, NULL, &has_next, err, errlen);
+  char why[300];
+  *results = opl_api_page_results (*root, NULL, &has_next, why, sizeof why);
   if (*results == NULL) {
     json_object_put (*root);
     *root = NULL;
-    return OMNI_ERR_INVALID;
+    return opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s",
+                     why);
   }
   /* An id__in the server does not know (Paperless-ngx < 2.0) is silently
    * ignored and the whole archive comes back: refuse that loudly. */
@@ -711,6 +764,38 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
     return opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "the server ignored the id__in filter: Paperless-ngx "
                      "2.0 or newer is needed");
+  }
+  /* One item without a usable id cannot be told apart from the others:
+   * drop it (the caller then sees its document as not returned, and the
+   * reconciliation asks for it again alone).  An id that was not asked
+   * for means the answer is for another request. */
+  for (size_t i = json_object_array_length (*results); i-- > 0;) {
+    json_object *item = json_object_array_get_idx (*results, i);
+    int64_t id;
+    if (!opl_json_get_int (item, "id", &id) || id < 1) {
+      opl_logf (a->log, OMNI_LOG_WARNING,
+                "skipping an item of a /api/documents/ page: no valid "
+                "\"id\" (%s)",
+                json_object_is_type (item, json_type_object)
+                  ? "a document of the wrong shape"
+                  : "not even an object");
+      json_object_array_del_idx (*results, i, 1);
+      continue;
+    }
+    bool asked = false;
+    for (size_t j = 0; j < n && !asked; j++)
+      asked = ids[j] == id;
+    if (!asked) {
+      json_object_put (*root);
+      *root = NULL;
+      *results = NULL;
+      return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                       "asked /api/documents/ for %zu documents by id and "
+                       "got document %lld, which was not asked for: the "
+                       "server or a cache in front of it ignores the "
+                       "id__in filter",
+                       n, (long long) id);
+    }
   }
   return OMNI_OK;
 }

@@ -75,11 +75,31 @@ opl_checkpoint_free (opl_checkpoint *c)
 
 /* ---- encoding ----------------------------------------------------- */
 
+/* True for a checkpoint that records no progress at all. */
+static bool
+is_pristine (const opl_checkpoint *c)
+{
+  if (c->step != OPL_STEP_START || c->watermark_us != 0
+      || c->pending_watermark_us != 0 || c->known.n != 0 || c->queue.n != 0
+      || c->n_recent != 0)
+    return false;
+  for (int k = 0; k < OPL_LK_COUNT; k++)
+    if (c->lookups[k].present)
+      return false;
+  return true;
+}
+
 char *
 opl_checkpoint_encode (const opl_checkpoint *c)
 {
   opl_buf b;
   unsigned mode = (unsigned) c->mode, step = (unsigned) c->step;
+
+  /* The host may ask for a checkpoint before any server was reached (the
+   * first request failed): api_version is still 0, which the decoder
+   * refuses.  Nothing happened, so the honest checkpoint is "" (none). */
+  if (c->api_version == 0 && is_pristine (c))
+    return opl_strdup ("");
 
   /* An out-of-range enum would make text the decoder refuses; write the
    * safest reading instead (a full run from the start). */

@@ -65,6 +65,55 @@ set_defaults (opl_config *c)
   c->overlap_s = 300;
 }
 
+/* True when the authority `h` (length len, port included, no
+ * credentials) names the loopback interface exactly: "localhost",
+ * 127.x.y.z or [::1].  A prefix is not enough ("localhost.example.org" and
+ * "127.0.0.1.nip.io" cross the network). */
+static bool
+is_loopback (const char *h, size_t len)
+{
+  size_t hl;
+  bool ok = false;
+
+  if (len > 0 && h[0] == '[') {
+    hl = len >= 5 && memcmp (h, "[::1]", 5) == 0 ? 5 : 0;
+    ok = hl == 5;
+  } else {
+    const char *colon = memchr (h, ':', len);
+    hl = colon ? (size_t) (colon - h) : len;
+    if (hl == 9 && strncasecmp (h, "localhost", 9) == 0)
+      ok = true;
+    else if (hl >= 7 && strncmp (h, "127.", 4) == 0) {
+      /* Dotted quad: four numbers 0-255. */
+      unsigned parts = 0, v = 0, digits = 0;
+      ok = true;
+      for (size_t i = 0; i <= hl && ok; i++) {
+        if (i == hl || h[i] == '.') {
+          ok = digits > 0 && v <= 255;
+          parts++;
+          v = digits = 0;
+        } else if (h[i] >= '0' && h[i] <= '9' && digits < 3) {
+          v = v * 10 + (unsigned) (h[i] - '0');
+          digits++;
+        } else
+          ok = false;
+      }
+      ok = ok && parts == 4;
+    }
+  }
+  if (!ok)
+    return false;
+  /* Only a port may follow. */
+  if (hl == len)
+    return true;
+  if (h[hl] != ':' || hl + 1 == len)
+    return false;
+  for (size_t i = hl + 1; i < len; i++)
+    if (h[i] < '0' || h[i] > '9')
+      return false;
+  return true;
+}
+
 /* Accept only http(s)://host[:port][/path] without query, fragment or
  * credentials; strip trailing slashes.  Sets *loopback. */
 static omni_status
@@ -98,9 +147,7 @@ check_url (const char *key, const char *url, char **out, bool *loopback,
     if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "%s contains a control or non-ASCII character", key);
-  *loopback = (strncasecmp (rest, "127.", 4) == 0
-               || strncasecmp (rest, "localhost", 9) == 0
-               || strncasecmp (rest, "[::1]", 5) == 0);
+  *loopback = is_loopback (rest, hostlen);
   size_t len = strlen (url);
   while (len > 0 && url[len - 1] == '/')
     len--;

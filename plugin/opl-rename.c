@@ -59,6 +59,8 @@ opl_rename_fingerprints (const opl_lookups *lk,
     out[k].present = true;
     if (t->count == 0)
       continue;
+    /* Owned by the caller through out[] (the analyzer cannot see it). */
+    /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
     out[k].v = malloc (t->count * sizeof *out[k].v);
     if (out[k].v == NULL) {
       for (int j = 0; j <= k; j++)

@@ -192,7 +192,7 @@ int64_t
 opl_time_to_unix_us (const opl_time *t)
 {
   int64_t days = days_from_civil (t->year, t->month, t->day);
-  int64_t secs = (int64_t)t->hour * 3600 + t->minute * 60 + t->second
+  int64_t secs = (int64_t)t->hour * 3600 + (int64_t)t->minute * 60 + t->second
                  - (int64_t)t->offset_min * 60;
   return days * US_PER_DAY + secs * US_PER_SEC + t->micro;
 }

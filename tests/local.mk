@@ -10,6 +10,7 @@ include tests/host/local.mk
 include tests/unit/local.mk
 include tests/unit/map.mk
 include tests/unit/state.mk
+include tests/unit/config.mk
 include tests/integration/local.mk
 
 # A demo sync of the bundled sample archive (README, first command).
@@ -21,3 +22,30 @@ clean-local: clean-local-demo
 clean-local-demo:
 	rm -rf demo
 .PHONY: clean-local-demo
+include tests/bench/local.mk
+
+# Every test under valgrind memcheck: the C test programs directly (no
+# fork, so that errors are reported), and the host inside the end-to-end
+# and shell tests through OCH_HOST_WRAPPER, with dlclose skipped so that
+# reports keep the plugin's symbol names.  Smaller archives keep it fast.
+VALGRIND_CMD = $(VALGRIND) --quiet --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --track-fds=no
+check-valgrind: all
+	$(MAKE) $(AM_MAKEFLAGS) check LOG_COMPILER='$(VALGRIND_CMD)' \
+	  AM_TESTS_ENVIRONMENT="$(AM_TESTS_ENVIRONMENT) CK_FORK=no; \
+	    CK_DEFAULT_TIMEOUT=0; OMNI_CONNECTOR_HOST_NO_DLCLOSE=1; \
+	    OCH_HOST_WRAPPER='$(VALGRIND_CMD)'; OPL_IT_DOCS=1500; \
+	    OPL_KILL_DOCS=200; OPL_KILL_ROUNDS=8; \
+	    export CK_FORK CK_DEFAULT_TIMEOUT OMNI_CONNECTOR_HOST_NO_DLCLOSE \
+	      OCH_HOST_WRAPPER OPL_IT_DOCS OPL_KILL_DOCS OPL_KILL_ROUNDS;"
+.PHONY: check-valgrind
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS.
+FUZZ_SECONDS = 60
+fuzz:
+	sh $(srcdir)/tests/fuzz/run.sh $(abs_top_builddir) $(FUZZ_SECONDS)
+.PHONY: fuzz
+EXTRA_DIST += tests/fuzz/README.md tests/fuzz/build.sh tests/fuzz/run.sh \
+	tests/fuzz/fuzz-checkpoint.c tests/fuzz/fuzz-idset.c \
+	tests/fuzz/fuzz-map.c tests/fuzz/fuzz-page.c tests/fuzz/checkpoint.dict \
+	tests/fuzz/corpus

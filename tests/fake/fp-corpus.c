@@ -238,7 +238,7 @@ opt_str (json_object *o, const char *key, const char *def)
   if (!v || !json_object_is_type (v, json_type_string))
     return fp_strdup0 (def);
   const char *s = json_object_get_string (v);
-  size_t n = (size_t) json_object_get_string_len (v), k = 0;
+  size_t n = (size_t)json_object_get_string_len (v), k = 0;
   char *out = malloc (n + 1);
   for (size_t i = 0; out && i < n; i++)
     if (s[i])

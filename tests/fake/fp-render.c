@@ -88,7 +88,10 @@ fp_doc_visible (const fp_view *v, const fp_doc *d, int include_granted)
 int
 fp_lookup_visible (const fp_view *v, fp_lk k, const fp_lookup *l)
 {
-  if (k == FP_CUSTOM_FIELDS || k == FP_USERS || k == FP_GROUPS)
+  if (k == FP_USERS) /* the service users are never listed */
+    return strcmp (l->name, "consumer") != 0
+           && strcmp (l->name, "AnonymousUser") != 0;
+  if (k == FP_CUSTOM_FIELDS || k == FP_GROUPS)
     return 1;
   return may_view (v, l->owner, &l->perms, 1);
 }

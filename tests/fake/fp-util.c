@@ -94,8 +94,7 @@ fp_buf_json_str (fp_buf *b, const char *s, size_t n)
         && ((unsigned char)s[i + 2] == 0xA8
             || (unsigned char)s[i + 2] == 0xA9)) {
       fp_buf_add (b, s + run, i - run);
-      fp_buf_adds (b, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028"
-                                                      : "\\u2029");
+      fp_buf_adds (b, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
       i += 2;
       run = i + 1;
       continue;

@@ -40,4 +40,5 @@ tests_fake_test_fake_server_CPPFLAGS = $(AM_CPPFLAGS) \
 
 TESTS += tests/fake/test-fake-cli.sh
 
-EXTRA_DIST += tests/fake/test-corpus.json tests/fake/test-fake-cli.sh
+EXTRA_DIST += tests/fake/test-corpus.json tests/fake/test-fake-cli.sh \
+	tests/fake/README.md

@@ -146,7 +146,9 @@ hdr (const resp *r, const char *name)
 {
   static char val[512];
   size_t nl = strlen (name);
-  for (const char *p = r->headers; p && *p;) {
+  if (r->headers == NULL)
+    return NULL;
+  for (const char *p = r->headers; *p;) {
     size_t n = strcspn (p, "\r\n");
     if (n > nl && strncasecmp (p, name, nl) == 0 && p[nl] == ':') {
       const char *v = p + nl + 1;
@@ -967,16 +969,17 @@ START_TEST (notes_and_escapes)
   resp_free (&r);
 
   /* NULs are stripped on load; DRF escapes U+2028 and control chars. */
-  static const char corpus[] =
-      "{\"documents\":[{\"id\":1,\"title\":\"a\\u0000b\","
-      "\"content\":\"x\\u2028y\\u2029z\\u001b\\t\\\"/\u00e9\"}]}";
+  static const char corpus[]
+      = "{\"documents\":[{\"id\":1,\"title\":\"a\\u0000b\","
+        "\"content\":\"x\\u2028y\\u2029z\\u001b\\t\\\"/\u00e9\"}]}";
   char err[256];
   fp_corpus *c = fp_corpus_parse (corpus, sizeof corpus - 1, err, sizeof err);
   ck_assert_msg (c != NULL, "%s", err);
   fp_options o = {.corpus = c};
   fp_server *s = fp_server_start (&o, err, sizeof err);
   ck_assert_ptr_nonnull (s);
-  reqopts ro = {.base = fp_server_url (s), .no_auth = 1,
+  reqopts ro = {.base = fp_server_url (s),
+                .no_auth = 1,
                 .hdrs = {"Authorization: Token " FP_DEFAULT_TOKEN}};
   r = req ("/api/documents/1/?fields=title,content", &ro);
   ck_assert_str_eq (r.body, "{\"title\":\"ab\",\"content\":\"x\\u2028y\\u2029z"

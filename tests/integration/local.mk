@@ -28,3 +28,6 @@ check-full: all $(IT_TESTS)
 	  AM_TESTS_ENVIRONMENT="$(AM_TESTS_ENVIRONMENT) OPL_KILL_DOCS=5000; \
 	    OPL_KILL_ROUNDS=20; export OPL_KILL_DOCS OPL_KILL_ROUNDS;"
 .PHONY: check-full
+
+include tests/integration/hostile.mk
+EXTRA_DIST += tests/data/golden/sample-events.jsonl

@@ -94,7 +94,7 @@ START_TEST (full_sync_of_sample_corpus)
   ck_assert (h_file_contains (e.events, "\"source_type\":\"paperless_ngx\""));
 
   /* status reports the completed sync. */
-  ck_assert_int_eq (h_host (&e, "status", "--state", "@state", NULL), 0);
+  ck_assert_int_eq (h_host (&e, "status", "--state", "@state", (char *) NULL), 0);
   char count[32];
   snprintf (count, sizeof count, "%zu", n);
   ck_assert_msg (h_file_contains (e.out, count), "status lacks the count");
@@ -106,7 +106,11 @@ END_TEST
 
 START_TEST (incremental_with_nothing_changed_is_cheap)
 {
-  fp_server *srv = start_generated (10000, NULL);
+  /* 10,000 documents; fewer under valgrind (OPL_IT_DOCS), where the count
+   * of requests is the same constant. */
+  const char *n = getenv ("OPL_IT_DOCS");
+  fp_server *srv = start_generated (n && *n ? strtoul (n, NULL, 10) : 10000,
+                                    NULL);
   h_env e;
   h_setup (&e, srv, NULL);
 
@@ -256,7 +260,7 @@ START_TEST (auth_and_config_errors_have_exit_codes)
   h_setup (&e, srv, NULL);
 
   ck_assert_int_eq (h_host (&e, "check", "--plugin", "@plugin", "--config",
-                            "@config", NULL),
+                            "@config", (char *) NULL),
                     0);
   h_write_config (&e, "wrongtoken0000000000000000000000000000000", NULL);
   ck_assert_int_eq (h_sync (&e, "full"), 3);
@@ -269,6 +273,46 @@ START_TEST (auth_and_config_errors_have_exit_codes)
 }
 END_TEST
 
+
+/* The sample archive's events, byte for byte, against a reviewed golden
+ * file: any change to what Omni receives shows up here as a diff.  Set
+ * OPL_UPDATE_GOLDEN=1 to rewrite the file after reviewing the change. */
+START_TEST (sample_corpus_matches_golden_events)
+{
+  fp_server *srv = start_sample ();
+  h_env e;
+  char golden[512];
+
+  h_setup (&e, srv, "\"public_url\":\"https://paperless.example.com\"");
+  snprintf (golden, sizeof golden, "%s/tests/data/golden/sample-events.jsonl",
+            srcdir ());
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  size_t got_len = 0, want_len = 0;
+  char *got = h_slurp (e.events, &got_len);
+  ck_assert_ptr_nonnull (got);
+  const char *update = getenv ("OPL_UPDATE_GOLDEN");
+  if (update && *update == '1') {
+    FILE *f = fopen (golden, "wb");
+    ck_assert_ptr_nonnull (f);
+    ck_assert_uint_eq (fwrite (got, 1, got_len, f), got_len);
+    fclose (f);
+  }
+  char *want = h_slurp (golden, &want_len);
+  ck_assert_msg (want != NULL, "missing %s", golden);
+  size_t line = 1, at = 0;
+  while (at < got_len && at < want_len && got[at] == want[at])
+    line += got[at++] == '\n';
+  ck_assert_msg (got_len == want_len && at == got_len,
+                 "events differ from %s at line %zu (byte %zu); output kept "
+                 "in %s",
+                 golden, line, at, e.events);
+  free (got);
+  free (want);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -276,6 +320,7 @@ suite (void)
   TCase *tc = tcase_create ("end-to-end");
   tcase_set_timeout (tc, 300);
   tcase_add_test (tc, full_sync_of_sample_corpus);
+  tcase_add_test (tc, sample_corpus_matches_golden_events);
   tcase_add_test (tc, incremental_with_nothing_changed_is_cheap);
   tcase_add_test (tc, incremental_edits_adds_trash_and_renames);
   tcase_add_test (tc, full_sync_relists_and_deletes);

@@ -499,6 +499,30 @@ START_TEST (test_size)
 }
 END_TEST
 
+/* Before any server was reached there is nothing to record: "" (which
+ * decodes to the same initial state), not text with api_version 0. */
+START_TEST (test_encode_initial)
+{
+  opl_checkpoint c;
+  char err[256] = "";
+  opl_checkpoint_init (&c);
+  char *t = opl_checkpoint_encode (&c);
+  ck_assert_str_eq (t, "");
+  free (t);
+  ck_assert_int_eq (opl_checkpoint_decode (&c, "", err, sizeof err), OMNI_OK);
+  /* Once anything is recorded, the text is JSON again. */
+  c.mode = OMNI_SYNC_INCREMENTAL;
+  t = opl_checkpoint_encode (&c);
+  ck_assert_str_eq (t, "");
+  free (t);
+  c.api_version = 3;
+  t = opl_checkpoint_encode (&c);
+  ck_assert_ptr_nonnull (strstr (t, "\"api_version\":3,"));
+  free (t);
+  opl_checkpoint_free (&c);
+}
+END_TEST
+
 /* Out-of-range enum values never produce text the decoder refuses. */
 START_TEST (test_encode_odd_values)
 {
@@ -534,6 +558,7 @@ checkpoint_suite (void)
   tcase_add_test (tc, test_recent);
   tcase_add_test (tc, test_encode_odd_values);
   tcase_add_test (tc, test_size);
+  tcase_add_test (tc, test_encode_initial);
   suite_add_tcase (s, tc);
   return s;
 }
