@@ -45,7 +45,4 @@ FUZZ_SECONDS = 60
 fuzz:
 	sh $(srcdir)/tests/fuzz/run.sh $(abs_top_builddir) $(FUZZ_SECONDS)
 .PHONY: fuzz
-EXTRA_DIST += tests/fuzz/README.md tests/fuzz/build.sh tests/fuzz/run.sh \
-	tests/fuzz/fuzz-checkpoint.c tests/fuzz/fuzz-idset.c \
-	tests/fuzz/fuzz-map.c tests/fuzz/fuzz-page.c tests/fuzz/checkpoint.dict \
-	tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz-map.c tests/fuzz/fuzz-page.c

@@ -29,3 +29,14 @@ for t in checkpoint idset; do
     $(pkg-config --libs json-c) -o "$out/fuzz-$t"
   echo "built $out/fuzz-$t"
 done
+
+# The mapper and the list-page reader need the rest of the plugin's
+# internals (and so libcurl), but never the ABI glue.
+plugin=$(ls "$srcdir"/plugin/opl-*.c | grep -v 'opl-plugin\.c$')
+for t in map page; do
+  # shellcheck disable=SC2086
+  $CC $flags $(pkg-config --cflags json-c libcurl) \
+    "$srcdir/tests/fuzz/fuzz-$t.c" $plugin \
+    $(pkg-config --libs json-c libcurl) -o "$out/fuzz-$t"
+  echo "built $out/fuzz-$t"
+done
