@@ -20,7 +20,8 @@ plugin_libopl_la_SOURCES += \
 	plugin/opl-api.c \
 	plugin/opl-sync.c \
 	plugin/opl-rename.c \
-	plugin/opl-titles.c
+	plugin/opl-titles.c \
+	plugin/opl-prefetch.c
 
 # The shared object the host dlopens: one exported symbol (see
 # plugin/plugin.syms and tests/integration/test-exports.sh).

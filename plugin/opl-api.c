@@ -173,9 +173,9 @@ classify (const opl_api *a, const opl_response *r, int version,
       break;
   }
   if (retryable_status (r->status))
-    return opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
-                     "server error on /api/%.*s (HTTP %ld%s%s), retries "
-                     "exhausted",
+    return opl_fail (err, errlen, OMNI_ERR_TRANSIENT, "%s on /api/%.*s (HTTP "
+                     "%ld%s%s)",
+                     r->status == 429 ? "throttled" : "server error",
                      (int) plen, path, r->status, detail[0] ? ": " : "",
                      detail);
   return opl_fail (err, errlen, OMNI_ERR_INVALID,
@@ -217,16 +217,17 @@ get_with_retries (opl_api *a, const char *path_query, int version,
     if (!retry)
       break;
     if (attempt >= a->cfg->max_retries) {
-      /* classify() already said "retries exhausted" for an HTTP status;
-       * a transport failure gets the path and the count here. */
-      if (st == OMNI_ERR_TRANSIENT && r->status == 0) {
-        char why[256];
-        snprintf (why, sizeof why, "%s", err);
-        st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
-                       "/api/%.*s: %s (gave up after %u attempts)",
-                       (int) strcspn (path_query, "?"), path_query, why,
-                       attempt + 1);
-      }
+      /* Say that it was retried; a transport failure also gets the path
+       * (classify() already named it for an HTTP status). */
+      char why[300];
+      snprintf (why, sizeof why, "%s", err);
+      if (r->status == 0)
+        opl_fail (err, errlen, st, "/api/%.*s: %s (gave up after %u attempts)",
+                  (int) strcspn (path_query, "?"), path_query, why,
+                  attempt + 1);
+      else
+        opl_fail (err, errlen, st, "%s (gave up after %u attempts)", why,
+                  attempt + 1);
       break;
     }
     char reason[300];
@@ -404,9 +405,10 @@ max_item_id (json_object *results)
 
 /* Every walk asks for ordering=id, so each page must bring an id above
  * those of the pages before (a page may repeat a few when the list
- * shrinks under us).  A page with nothing new that still announces a next
- * one means the server (or a cache in front of it) ignores `page`:
- * walking on would never end. */
+ * shrinks under us).  A page with nothing new means the server (or a
+ * cache in front of it) ignores `page`: walking on would never end, and
+ * stopping there would miss the rest of the list (which the id
+ * reconciliation would take for deletions). */
 static omni_status
 walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
             void *ud, bool *forbidden, char *err, size_t errlen)
@@ -446,14 +448,16 @@ walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
     size_t got = results ? json_object_array_length (results) : 0;
     int64_t page_max = results ? max_item_id (results) : 0;
     json_object_put (root);
-    if (st != OMNI_OK || !has_next || got == 0)
+    if (st != OMNI_OK || got == 0)
       return st;
     if (page_max <= seen_max || page >= 10000000u)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                       "/api/%.*s: page %u brings nothing new but announces "
-                       "another: the server or a cache in front of it "
-                       "ignores the page parameter",
+                       "/api/%.*s: page %u only repeats earlier items: the "
+                       "server or a cache in front of it ignores the page "
+                       "parameter",
                        (int) plen, base, page);
+    if (!has_next)
+      return st;
     seen_max = page_max;
   }
 }

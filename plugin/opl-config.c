@@ -33,6 +33,7 @@ static const struct key config_keys[] = {
   {"max_retry_wait", KEY_UINT, 1, 3600},
   {"max_response_bytes", KEY_UINT, 1048576, UINT64_C (17179869184)},
   {"overlap_seconds", KEY_UINT, 0, 86400},
+  {"max_requests_in_flight", KEY_UINT, 1, 2},
   {"tls_ca_file", KEY_STRING, 0, 0},
   {"tls_client_cert", KEY_STRING, 0, 0},
   {"tls_client_key", KEY_STRING, 0, 0},
@@ -63,6 +64,7 @@ set_defaults (opl_config *c)
   c->max_retry_wait_s = 300;
   c->max_response_bytes = UINT64_C (268435456);
   c->overlap_s = 300;
+  c->in_flight = 2;
 }
 
 /* True when the authority `h` (length len, port included, no
@@ -200,6 +202,8 @@ apply_uint (opl_config *c, const struct key *k, uint64_t v)
     c->max_response_bytes = v;
   else if (strcmp (k->name, "overlap_seconds") == 0)
     c->overlap_s = (unsigned) v;
+  else if (strcmp (k->name, "max_requests_in_flight") == 0)
+    c->in_flight = (unsigned) v;
   return OMNI_OK;
 }
 

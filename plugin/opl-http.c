@@ -313,6 +313,13 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
       st = opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "TLS certificate problem: %s (set tls_ca_file for a private "
                      "CA)", curl_easy_strerror (rc));
+    else if (rc == CURLE_OPERATION_TIMEDOUT)
+      st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
+                     "timed out: no connection within connect_timeout (%u s) "
+                     "or under low_speed_limit (%u bytes/s) for "
+                     "low_speed_time (%u s)",
+                     h->cfg->connect_timeout_s, h->cfg->low_speed_limit,
+                     h->cfg->low_speed_time_s);
     else if (rc == CURLE_SSL_CONNECT_ERROR)
       /* Retried: a TLS-terminating proxy may be restarting.  The usual
        * cause, though, is https:// to a port that speaks plain http. */

@@ -39,6 +39,7 @@ instance_free (omni_instance *inst)
   free (inst->cp_text);
   opl_mapper_free (inst->mapper);
   opl_titles_free (&inst->titles);
+  opl_prefetch_free (inst->prefetch);
   opl_lookups_clear (&inst->lk);
   opl_checkpoint_free (&inst->cp);
   opl_http_free (inst->api.http);
@@ -167,6 +168,14 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
   if (inst->mapper == NULL)
     goto oom;
   opl_mapper_set_doc_title (inst->mapper, opl_titles_get, &inst->titles);
+  if (inst->cfg.in_flight > 1) {
+    inst->prefetch = opl_prefetch_new (&inst->cfg, inst->api.api_version, err,
+                                       sizeof err);
+    if (inst->prefetch == NULL) {
+      st = OMNI_ERR_INTERNAL;
+      goto fail;
+    }
+  }
   *out = inst;
   return OMNI_OK;
 

@@ -218,10 +218,21 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
        id = opl_idset_next (&cp->queue, id))
     ids[n++] = id;
   memset (returned, 0, sizeof returned);
-  st = opl_api_fetch_documents (&inst->api, ids, n, &root, &results, err,
-                                errlen);
-  if (st != OMNI_OK)
-    return st;
+  if (!opl_prefetch_take (inst->prefetch, ids, n, &root, &results)) {
+    st = opl_api_fetch_documents (&inst->api, ids, n, &root, &results, err,
+                                  errlen);
+    if (st != OMNI_OK)
+      return st;
+  }
+  /* While this chunk is mapped and ingested, fetch the next one. */
+  if (inst->prefetch) {
+    int64_t next[1000];
+    size_t k = 0;
+    for (int64_t id = opl_idset_next (&cp->queue, ids[n - 1]);
+         id != 0 && k < n; id = opl_idset_next (&cp->queue, id))
+      next[k++] = id;
+    opl_prefetch_start (inst->prefetch, next, k);
+  }
 
   size_t m = json_object_array_length (results);
   if (inst->cap_docs < inst->n_docs + m) {

@@ -84,7 +84,8 @@ table_fill (opl_title_table *t, json_object *results)
         && !table_add (t, id, title))
       return false;
   }
-  qsort (t->v, t->n, sizeof *t->v, cmp_entry);
+  if (t->n > 1)
+    qsort (t->v, t->n, sizeof *t->v, cmp_entry);
   return true;
 }
 

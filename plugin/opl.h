@@ -426,6 +426,7 @@ typedef struct opl_config {
   char *client_cert;
   char *client_key;
   bool tls_insecure;
+  unsigned in_flight;         /* requests in flight at most: 1 or 2 */
 } opl_config;
 
 /* Parse and validate source_config and credentials (JSON text).  Unknown
@@ -570,6 +571,26 @@ const char *opl_titles_get (void *ud, int64_t id);
 void opl_titles_free (opl_titles *t);
 
 /* ------------------------------------------------------------------ */
+/* Fetching ahead (opl-prefetch.c)                                    */
+/* ------------------------------------------------------------------ */
+
+typedef struct opl_prefetch opl_prefetch;
+
+/* A worker thread with its own connection.  cfg must outlive it. */
+opl_prefetch *opl_prefetch_new (const opl_config *cfg, int api_version,
+                                char *err, size_t errlen);
+/* Begin fetching these ids (n <= 1000) in the background, dropping any
+ * earlier job or result. */
+void opl_prefetch_start (opl_prefetch *p, const int64_t *ids, size_t n);
+/* When the job for exactly these ids succeeded, wait for it and hand over
+ * its page (root: caller puts; results borrowed from it) and return true.
+ * Otherwise false: the caller fetches them itself.  p may be NULL. */
+bool opl_prefetch_take (opl_prefetch *p, const int64_t *ids, size_t n,
+                        json_object **root, json_object **results);
+/* Cancel what is under way, join the thread, free.  Accepts NULL. */
+void opl_prefetch_free (opl_prefetch *p);
+
+/* ------------------------------------------------------------------ */
 /* The instance and its sync (opl-plugin.c, opl-sync.c, opl-rename.c) */
 /* ------------------------------------------------------------------ */
 
@@ -586,6 +607,7 @@ struct omni_instance {
   int64_t server_count;         /* documents visible at the probe */
   unsigned lookup_refreshes;    /* refreshes after unknown ids, this run */
   opl_titles titles;            /* for documentlink fields */
+  opl_prefetch *prefetch;       /* NULL when max_requests_in_flight is 1 */
   /* Set when memory ran out half-way through changing the checkpoint: it
    * no longer describes what was handed out, so it is never returned. */
   bool poisoned;

