@@ -213,14 +213,26 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
   int64_t floor_us = cp->pending_watermark_us
                      - (int64_t) inst->cfg.overlap_s * US_PER_S;
 
+  if (inst->chunk_size == 0)
+    inst->chunk_size = inst->cfg.page_size;
   for (int64_t id = opl_idset_next (&cp->queue, 0);
-       id != 0 && n < inst->cfg.page_size && n < 1000;
+       id != 0 && n < inst->chunk_size && n < 1000;
        id = opl_idset_next (&cp->queue, id))
     ids[n++] = id;
   memset (returned, 0, sizeof returned);
   if (!opl_prefetch_take (inst->prefetch, ids, n, &root, &results)) {
     st = opl_api_fetch_documents (&inst->api, ids, n, &root, &results, err,
                                   errlen);
+    if (st == OMNI_ERR_TRANSIENT && n > 1) {
+      /* A page of OCR text that keeps timing out or failing may be too
+       * heavy for the server: ask for smaller pages from now on. */
+      inst->chunk_size = n / 2;
+      opl_logf (&inst->log, OMNI_LOG_WARNING,
+                "fetching %zu documents at once failed (%s): asking for %u "
+                "at a time from now on",
+                n, err, inst->chunk_size);
+      return OMNI_OK; /* nothing handed out; the caller tries again */
+    }
     if (st != OMNI_OK)
       return st;
   }

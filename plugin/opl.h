@@ -606,6 +606,8 @@ struct omni_instance {
   omni_sync_mode mode;          /* the mode this run performs */
   int64_t server_count;         /* documents visible at the probe */
   unsigned lookup_refreshes;    /* refreshes after unknown ids, this run */
+  unsigned chunk_size;          /* documents per request now (halved when
+                                   a page keeps failing) */
   opl_titles titles;            /* for documentlink fields */
   opl_prefetch *prefetch;       /* NULL when max_requests_in_flight is 1 */
   /* Set when memory ran out half-way through changing the checkpoint: it

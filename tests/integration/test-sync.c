@@ -313,6 +313,36 @@ START_TEST (sample_corpus_matches_golden_events)
 }
 END_TEST
 
+
+/* A page that keeps failing (a slow server timing out on 100 documents of
+ * OCR text) is asked for again in smaller pages; nothing is lost. */
+START_TEST (failing_page_is_retried_smaller)
+{
+  fp_server *srv = start_generated (300, NULL);
+  h_env e;
+  h_setup (&e, srv, "\"max_retries\":1,\"max_retry_wait\":1");
+  fp_fault f = {.path_prefix = "/api/documents/",
+                .query_contains = "page_size=100&fields",
+                .nth = 1,
+                .times = 2, /* the first try and its one retry */
+                .kind = FP_FAULT_STATUS,
+                .status = 504};
+  ck_assert_int_gt (fp_server_add_fault (srv, &f), 0);
+  int rc = h_sync (&e, "full");
+  if (rc != 0) {
+    char *out = h_slurp (e.out, NULL);
+    fprintf (stderr, "%s", out ? out : "");
+    free (out);
+  }
+  ck_assert_int_eq (rc, 0);
+  ck_assert_uint_ge (fp_server_log_count_containing (srv, "page_size=50"), 1);
+  ck_assert (h_file_contains (e.out, "at a time from now on"));
+  assert_converged (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -327,6 +357,7 @@ suite (void)
   tcase_add_test (tc, bulk_edit_with_equal_timestamps_across_pages);
   tcase_add_test (tc, older_server_generations);
   tcase_add_test (tc, auth_and_config_errors_have_exit_codes);
+  tcase_add_test (tc, failing_page_is_retried_smaller);
   suite_add_tcase (s, tc);
   return s;
 }
