@@ -658,7 +658,13 @@ och_cmd_sync(const och_options *o)
     s.inst = NULL;
     call_error(&s.ctx, "init", st, err, sizeof err);
     rc = exit_for(st, true);
-    och_error("%s: %s", s.plugin.desc.name, err);
+    if (ck != NULL && *ck != '\0' && st == OMNI_ERR_INVALID
+        && strstr(err, "checkpoint") != NULL)
+      /* The operator needs to know which file holds it. */
+      och_error("%s: %s (checkpoint read from %s)", s.plugin.desc.name, err,
+                s.o->state_path);
+    else
+      och_error("%s: %s", s.plugin.desc.name, err);
     /* A new run that never started leaves no run behind; an interrupted
      * one stays open, one attempt older. */
     s.state.last_mode = s.mode;

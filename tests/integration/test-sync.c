@@ -343,6 +343,40 @@ START_TEST (failing_page_is_retried_smaller)
 }
 END_TEST
 
+
+/* A checkpoint this plugin cannot read: a clear error naming the state
+ * file for an incremental sync, a warning and a fresh start for a full one. */
+START_TEST (unusable_checkpoint)
+{
+  fp_server *srv = start_generated (50, NULL);
+  h_env e;
+  h_setup (&e, srv, NULL);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+
+  /* Replace the source checkpoint with one of another format version. */
+  size_t len;
+  char *state = h_slurp (e.state, &len);
+  ck_assert_ptr_nonnull (state);
+  char *at = strstr (state, "\\\"format\\\":1");
+  ck_assert_msg (at != NULL, "no checkpoint format in the state file");
+  at[strlen ("\\\"format\\\":")] = '7';
+  FILE *f = fopen (e.state, "w");
+  ck_assert_ptr_nonnull (f);
+  fwrite (state, 1, len, f);
+  fclose (f);
+  free (state);
+
+  ck_assert_int_eq (h_sync (&e, "incremental"), 2);
+  ck_assert (h_file_contains (e.out, "checkpoint format 7 is not supported"));
+  ck_assert (h_file_contains (e.out, e.state));
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  ck_assert (h_file_contains (e.out, "starting afresh"));
+  assert_converged (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -358,6 +392,7 @@ suite (void)
   tcase_add_test (tc, older_server_generations);
   tcase_add_test (tc, auth_and_config_errors_have_exit_codes);
   tcase_add_test (tc, failing_page_is_retried_smaller);
+  tcase_add_test (tc, unusable_checkpoint);
   suite_add_tcase (s, tc);
   return s;
 }
