@@ -377,6 +377,49 @@ START_TEST (unusable_checkpoint)
 }
 END_TEST
 
+
+/* The server is upgraded or downgraded between syncs (the negotiated API
+ * version changes), or restored from an older backup (its highest id goes
+ * backwards): the next sync is a full one, with the reason logged, and the
+ * index converges. */
+START_TEST (server_changes_force_a_full_sync)
+{
+  char path[512], err[256];
+  snprintf (path, sizeof path, "%s/tests/data/sample-corpus.json", srcdir ());
+  fp_options o = {.corpus_path = path,
+                  .clock_start_us = INT64_C (1798761600000000)};
+  fp_server *srv = fp_server_start (&o, err, sizeof err);
+  ck_assert_msg (srv != NULL, "%s", err);
+  h_env e;
+  h_setup (&e, srv, NULL);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  fp_server_stop (srv);
+
+  /* Same archive, served by a 2.20 server: API version 9. */
+  o.server_version = "2.20.15";
+  srv = fp_server_start (&o, err, sizeof err);
+  ck_assert_msg (srv != NULL, "%s", err);
+  e.srv = srv;
+  h_write_config (&e, fp_server_token (srv), NULL);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  ck_assert (h_file_contains (e.out, "API version changed"));
+  assert_converged (&e);
+
+  /* A backup from before the newest documents: ids go backwards. */
+  int64_t *ids = NULL;
+  size_t n = fp_server_visible_ids (srv, 0, &ids);
+  ck_assert_uint_gt (n, 3);
+  for (size_t i = n - 3; i < n; i++)
+    ck_assert_int_eq (fp_server_purge_document (srv, ids[i]), 0);
+  free (ids);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  ck_assert (h_file_contains (e.out, "went backwards"));
+  assert_converged (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -393,6 +436,7 @@ suite (void)
   tcase_add_test (tc, auth_and_config_errors_have_exit_codes);
   tcase_add_test (tc, failing_page_is_retried_smaller);
   tcase_add_test (tc, unusable_checkpoint);
+  tcase_add_test (tc, server_changes_force_a_full_sync);
   suite_add_tcase (s, tc);
   return s;
 }
