@@ -454,12 +454,21 @@ cleanup:
   return st;
 }
 
+/* Step START: the lookups as this run first saw them.  Every document it
+ * hands out shows these names or newer ones, so the next run compares
+ * against them (resumed attempts keep them; a refresh during the run does
+ * not replace them). */
 static omni_status
-step_done (omni_instance *inst, char *err, size_t errlen)
+step_start (omni_instance *inst, char *err, size_t errlen)
 {
   opl_checkpoint *cp = &inst->cp;
   opl_lookup_hashes fp[OPL_LK_COUNT];
+  omni_status st = OMNI_OK;
 
+  if (inst->mode == OMNI_SYNC_INCREMENTAL)
+    st = opl_rename_queue_affected (inst, err, errlen);
+  if (st != OMNI_OK)
+    return st;
   memset (fp, 0, sizeof fp);
   if (!opl_rename_fingerprints (&inst->lk, fp))
     return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
@@ -467,6 +476,15 @@ step_done (omni_instance *inst, char *err, size_t errlen)
     free (cp->lookups[k].v);
     cp->lookups[k] = fp[k];
   }
+  return OMNI_OK;
+}
+
+static omni_status
+step_done (omni_instance *inst, char *err, size_t errlen)
+{
+  opl_checkpoint *cp = &inst->cp;
+  (void) err, (void) errlen;
+
   if (cp->pending_watermark_us > cp->watermark_us)
     cp->watermark_us = cp->pending_watermark_us;
   cp->step = OPL_STEP_DONE;
@@ -492,8 +510,7 @@ opl_sync_next (omni_instance *inst, char *err, size_t errlen)
     }
     switch (cp->step) {
       case OPL_STEP_START:
-        if (inst->mode == OMNI_SYNC_INCREMENTAL)
-          st = opl_rename_queue_affected (inst, err, errlen);
+        st = step_start (inst, err, errlen);
         if (st == OMNI_OK)
           cp->step = OPL_STEP_LOOKUPS;
         break;

@@ -379,7 +379,8 @@ typedef struct opl_checkpoint {
   opl_idset queue;            /* ids still to deliver in the current step */
   opl_recent *recent;         /* sorted by id, at most OPL_RECENT_MAX */
   size_t n_recent;
-  /* Lookup fingerprints of the last completed run, per opl_lookup_kind. */
+  /* Lookup fingerprints as the current (or last) run first saw them, per
+   * opl_lookup_kind: set when a run starts, kept through resumes. */
   opl_lookup_hashes lookups[OPL_LK_COUNT];
 } opl_checkpoint;
 

@@ -42,6 +42,7 @@ typedef struct h_index {
   int64_t *ids;          /* sorted */
   int64_t *modified_us;  /* metadata.updated_at of the last upsert */
   char **titles;
+  uint64_t *digest;      /* of content, metadata, permissions, attributes */
   size_t n;
   size_t created, updated, deleted;  /* event counts */
 } h_index;
@@ -53,6 +54,10 @@ void h_index_free (h_index *ix);
  * in its latest version; on mismatch, describes the first one in why and
  * returns false. */
 bool h_converged (h_env *e, char *why, size_t whylen);
+
+/* True when two events files replay to the same documents with the same
+ * content, metadata, permissions and attributes; else why says which. */
+bool h_same_index (const h_env *a, const h_env *b, char *why, size_t whylen);
 
 /* Reads a whole file (malloc'd, NUL-terminated), NULL if missing. */
 char *h_slurp (const char *path, size_t *len);

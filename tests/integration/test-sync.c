@@ -420,6 +420,44 @@ START_TEST (server_changes_force_a_full_sync)
 }
 END_TEST
 
+
+/* Lookups deleted or renamed bump no document in Paperless-ngx; the next
+ * incremental sync must still correct every document that shows them:
+ * the index then equals, document by document, what a fresh full sync
+ * produces. */
+START_TEST (deleted_and_renamed_lookups_reach_the_index)
+{
+  fp_server *srv = start_sample ();
+  h_env e, fresh;
+  char err[256], why[300];
+  h_setup (&e, srv, NULL);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+
+  const char *const changes[] = {
+    "rename?endpoint=custom_fields&id=1&name=Renamed+Field",
+    "rename?endpoint=tags&id=2&name=Renamed+Tag",
+    "rename?endpoint=document_types&id=1&name=Renamed+Type",
+    "delete-lookup?endpoint=correspondents&id=2",
+    "delete-lookup?endpoint=tags&id=3",
+    "delete-lookup?endpoint=storage_paths&id=1",
+  };
+  for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
+    ck_assert_msg (fp_server_command (srv, changes[i], err, sizeof err) == 0,
+                   "%s: %s", changes[i], err);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  ck_assert (h_file_contains (e.events, "Renamed Field"));
+  ck_assert (h_file_contains (e.events, "Renamed Tag"));
+
+  h_setup (&fresh, srv, NULL);
+  ck_assert_int_eq (h_sync (&fresh, "full"), 0);
+  ck_assert_msg (h_same_index (&e, &fresh, why, sizeof why),
+                 "incremental index differs from a fresh one: %s", why);
+  h_teardown (&fresh);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -437,6 +475,7 @@ suite (void)
   tcase_add_test (tc, failing_page_is_retried_smaller);
   tcase_add_test (tc, unusable_checkpoint);
   tcase_add_test (tc, server_changes_force_a_full_sync);
+  tcase_add_test (tc, deleted_and_renamed_lookups_reach_the_index);
   suite_add_tcase (s, tc);
   return s;
 }
