@@ -155,8 +155,10 @@ typedef struct omni_init_params {
    * what it needs and wipes its copy at shutdown; the host should wipe its
    * own buffer after init returns. */
   const char *credentials_json;
-  /* The mode of this run. */
-  omni_sync_mode mode;
+  /* The mode of this run: an omni_sync_mode value.  Fixed-width fields
+   * (not the enum type) keep the layout independent of compiler flags
+   * such as -fshort-enums. */
+  int32_t mode;
   /* The checkpoint to start from: text an earlier instance of the same
    * plugin returned from checkpoint(), or NULL / "" for none. */
   const char *checkpoint;
@@ -183,7 +185,7 @@ typedef enum omni_change_kind {
 } omni_change_kind;
 
 typedef struct omni_change {
-  omni_change_kind kind;
+  int32_t kind; /* an omni_change_kind value */
   /* The external id the host indexes the document under. */
   const char *document_id;
 } omni_change;
@@ -194,9 +196,10 @@ typedef struct omni_change_batch {
   uint32_t struct_size;
   size_t count;
   const omni_change *changes;
-  /* Progress, for the host's display: changes handed out so far in this
-   * run (including this batch), and the expected total, or -1 when
-   * unknown.  Estimates only; never use them for correctness. */
+  /* Progress, for the host's display: changes handed out so far by this
+   * instance (including this batch; a resumed run counts from its resume),
+   * and the expected total, or -1 when unknown.  Estimates only; never use
+   * them for correctness. */
   int64_t done;
   int64_t total;
   /* OMNI_BATCH_* bits. */
@@ -216,7 +219,8 @@ typedef struct omni_document {
   uint32_t struct_size;
   /* The external id (the same text list_changes reported). */
   const char *document_id;
-  /* The text to index: UTF-8, content_len bytes, also NUL-terminated. */
+  /* The text to index: UTF-8, content_len bytes, also NUL-terminated;
+   * never NULL (at least ""). */
   const char *content;
   size_t content_len;
   /* JSON objects, as text: Omni's document metadata, permissions and
@@ -270,9 +274,13 @@ typedef struct omni_connector_plugin {
   /* A checkpoint covering every change of every batch handed out so far,
    * i.e. it assumes the host has durably ingested all of them: call it only
    * after that.  After OMNI_DONE it is the checkpoint of a completed sync,
-   * the one the next incremental run starts from.  Text owned by the
-   * plugin, valid until the next call on the instance; it never contains a
-   * secret.  The host passes it back verbatim to a later init. */
+   * the one the next incremental run starts from.  UTF-8 text without NUL
+   * bytes (opaque to the host: this project's plugin writes one JSON
+   * object, or "" when it knows nothing yet), owned by the plugin, valid
+   * until the next call on the instance; it never contains a secret.  The
+   * host passes it back verbatim to a later init.  A host may also drop a
+   * half-ingested batch and never ask for a checkpoint covering it; the
+   * next run from the last persisted checkpoint then re-delivers it. */
   omni_status (*checkpoint) (omni_instance *inst, const char **out);
 
   /* Release everything the instance holds and wipe its secrets.  Accepts
@@ -304,8 +312,11 @@ typedef const omni_connector_plugin *(*omni_connector_entry_fn) (void);
  *     static struct omni_connector_plugin plugin = { ... };
  *     OMNI_CONNECTOR_REGISTER (plugin)
  *
- * The stamp is written when the host calls the entry function (once, before
- * any instance exists), so the author never sets the first three fields. */
+ * (no semicolon after it: -pedantic rejects an empty declaration).  The
+ * stamp is written when the host calls the entry function, so the author
+ * never sets the first three fields.  The writes are not synchronised: a
+ * host calls the entry once per dlopen, before any instance exists, and
+ * serialises loading if it loads plugins from several threads. */
 #ifdef __cplusplus
 #define OMNI_CONNECTOR_EXTERN_C extern "C"
 #else
