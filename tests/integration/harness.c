@@ -316,8 +316,10 @@ digest_event (json_object *ev)
 {
   json_object *md = NULL, *attrs = NULL;
   strip_link_lines (ev);
-  if (json_object_object_get_ex (ev, "metadata", &md))
+  if (json_object_object_get_ex (ev, "metadata", &md)) {
     strip_link_values (md);
+    json_object_object_del (md, "size"); /* counts the titles too */
+  }
   if (json_object_object_get_ex (ev, "attributes", &attrs))
     strip_link_values (attrs);
   static const char *const keys[] = {"content", "metadata", "permissions",
