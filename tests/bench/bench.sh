@@ -94,10 +94,12 @@ post () {
 one_sync () {
   rm -f "$W/events.jsonl"
   post log-clear
-  "$run" -q -o "$W/cost" "$host" -q sync --plugin "$plugin" \
-    --config "$W/config.json" --state "$W/state.json" \
-    --events "$W/events.jsonl" --mode "$1" \
-    || die "$1 sync failed ($(cat "$W/cost" 2>/dev/null))"
+  if ! "$run" -o "$W/cost" "$host" -q sync --plugin "$plugin" \
+      --config "$W/config.json" --state "$W/state.json" \
+      --events "$W/events.jsonl" --mode "$1" >/dev/null 2>"$W/host.err"; then
+    tail -n 20 "$W/host.err" >&2
+    die "$1 sync of $n documents, delay $delay ms, failed (user sys rss wall status: $(cat "$W/cost" 2>/dev/null))"
+  fi
   "$ctl" "$c/stats" >"$W/stats" || die "GET /control/stats failed"
   ev=0
   [ ! -f "$W/events.jsonl" ] || ev=$(wc -l <"$W/events.jsonl")
@@ -166,7 +168,7 @@ row () {
 {
   echo "# make bench"
   echo
-  echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1), $(uname -sr), $(awk '{ printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo)"
+  echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1), $(uname -sr), $(awk '/^MemTotal:/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo)"
   echo "- libraries: $("$floor" --versions)"
   echo "- load average at start: $(cut -d ' ' -f 1-3 /proc/loadavg)"
   echo "- runs: $runs per row ($runs_large for full syncs of 100,000+); medians"
