@@ -221,13 +221,14 @@ get_with_retries (opl_api *a, const char *path_query, int version,
        * (classify() already named it for an HTTP status). */
       char why[300];
       snprintf (why, sizeof why, "%s", err);
+      const char *s = attempt ? "s" : "";
       if (r->status == 0)
-        opl_fail (err, errlen, st, "/api/%.*s: %s (gave up after %u attempts)",
+        opl_fail (err, errlen, st, "/api/%.*s: %s (gave up after %u attempt%s)",
                   (int) strcspn (path_query, "?"), path_query, why,
-                  attempt + 1);
+                  attempt + 1, s);
       else
-        opl_fail (err, errlen, st, "%s (gave up after %u attempts)", why,
-                  attempt + 1);
+        opl_fail (err, errlen, st, "%s (gave up after %u attempt%s)", why,
+                  attempt + 1, s);
       break;
     }
     char reason[300];
@@ -771,12 +772,21 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
   }
   /* One item without a usable id cannot be told apart from the others:
    * drop it (the caller then sees its document as not returned, and the
-   * reconciliation asks for it again alone).  An id that was not asked
-   * for means the answer is for another request. */
+   * reconciliation asks for it again alone).  The skip must be logged, so
+   * a fetch without a log sink (the prefetch worker) refuses the page
+   * instead and leaves it to the sync, which fetches it again itself.  An
+   * id that was not asked for means the answer is for another request. */
   for (size_t i = json_object_array_length (*results); i-- > 0;) {
     json_object *item = json_object_array_get_idx (*results, i);
     int64_t id;
     if (!opl_json_get_int (item, "id", &id) || id < 1) {
+      if (a->log == NULL || a->log->fn == NULL) {
+        json_object_put (*root);
+        *root = NULL;
+        *results = NULL;
+        return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                         "/api/documents/: an item without a valid \"id\"");
+      }
       opl_logf (a->log, OMNI_LOG_WARNING,
                 "skipping an item of a /api/documents/ page: no valid "
                 "\"id\" (%s)",

@@ -52,8 +52,9 @@ teardown (void)
 
 START_TEST (defaults_and_prefix)
 {
-  ck_assert_int_eq (parse ("{\"base_url\":\"https://dms.example.org/paperless//\"}"),
-                    OMNI_OK);
+  ck_assert_int_eq (
+      parse ("{\"base_url\":\"https://dms.example.org/paperless//\"}"),
+      OMNI_OK);
   ck_assert_str_eq (cfg.base_url, "https://dms.example.org/paperless");
   ck_assert_str_eq (cfg.api_key, SECRET);
   ck_assert_uint_eq (cfg.page_size, 100);
@@ -137,14 +138,14 @@ END_TEST
 
 START_TEST (tls_insecure_warns)
 {
-  ck_assert_int_eq (parse ("{\"base_url\":\"https://h\",\"tls_insecure\":true}"),
-                    OMNI_OK);
+  ck_assert_int_eq (
+      parse ("{\"base_url\":\"https://h\",\"tls_insecure\":true}"), OMNI_OK);
   ck_assert (cfg.tls_insecure);
   ck_assert_uint_eq (lb.warnings, 1);
   ck_assert_ptr_nonnull (strstr (lb.text, "tls_insecure is set"));
   opl_config_free (&cfg);
-  ck_assert_int_eq (parse ("{\"base_url\":\"https://h\",\"tls_insecure\":false}"),
-                    OMNI_OK);
+  ck_assert_int_eq (
+      parse ("{\"base_url\":\"https://h\",\"tls_insecure\":false}"), OMNI_OK);
   ck_assert_uint_eq (lb.warnings, 0);
 }
 END_TEST
@@ -167,7 +168,8 @@ START_TEST (refusals_name_the_key)
       {"{\"base_url\":\"https://h\\u00e9\"}", "non-ASCII"},
       {"{\"base_url\":7}", "base_url must be a string"},
       {"{\"base_url\":\"https://h\",\"page_size\":0}", "page_size must be"},
-      {"{\"base_url\":\"https://h\",\"page_size\":\"25\"}", "page_size must be"},
+      {"{\"base_url\":\"https://h\",\"page_size\":\"25\"}",
+       "page_size must be"},
       {"{\"base_url\":\"https://h\",\"page_size\":2.5}", "page_size must be"},
       {"{\"base_url\":\"https://h\",\"max_retries\":-1}", "max_retries"},
       {"{\"base_url\":\"https://h\",\"max_response_bytes\":1000}",
