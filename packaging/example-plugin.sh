@@ -22,7 +22,7 @@ cp "$top_srcdir/packaging/example-plugin/Makefile" \
 
 # Not the parent make's flags or command-line variables.
 build() {
-  MAKEFLAGS= MFLAGS= MAKELEVEL= PKG_CONFIG_PATH="$tmp/pc" \
+  MAKEFLAGS='' MFLAGS='' MAKELEVEL='' PKG_CONFIG_PATH="$tmp/pc" \
     make -C "$tmp/src" CC="${CC:-cc}" CFLAGS='-O2 -g -Werror' "$@"
 }
 build

@@ -21,10 +21,13 @@ PACKAGING_DEBIAN = \
 	packaging/debian/rules \
 	packaging/debian/source/format \
 	packaging/debian/omni-connector-dev.install \
+	packaging/debian/omni-connector-dev.lintian-overrides \
 	packaging/debian/omni-connector-host.install \
-	packaging/debian/omni-connector-paperless.install
+	packaging/debian/omni-connector-host.lintian-overrides \
+	packaging/debian/omni-connector-paperless.install \
+	packaging/debian/omni-connector-paperless.lintian-overrides
 PACKAGING_RPM_SPEC = packaging/rpm/omni-connector-paperless.spec
-EXTRA_DIST += $(PACKAGING_DEBIAN) $(PACKAGING_RPM_SPEC) \
+EXTRA_DIST += $(PACKAGING_DEBIAN) $(PACKAGING_RPM_SPEC) packaging/README.md \
 	packaging/example-plugin/Makefile packaging/example-plugin/hello.c
 
 DPKG_BUILDPACKAGE_FLAGS = -us -uc -b

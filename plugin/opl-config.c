@@ -31,7 +31,7 @@ static const struct key config_keys[] = {
   {"low_speed_limit", KEY_UINT, 1, 1000000},
   {"max_retries", KEY_UINT, 0, 100},
   {"max_retry_wait", KEY_UINT, 1, 3600},
-  {"max_response_bytes", KEY_UINT, 1048576, UINT64_C (17179869184)},
+  {"max_response_bytes", KEY_UINT, 1048576, UINT64_C (2147483647)},
   {"overlap_seconds", KEY_UINT, 0, 86400},
   {"max_requests_in_flight", KEY_UINT, 1, 2},
   {"tls_ca_file", KEY_STRING, 0, 0},

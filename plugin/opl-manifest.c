@@ -55,7 +55,7 @@ const char opl_manifest_json[] =
   "\"default\":300,\"min\":1,\"max\":3600,\"description\":\"Longest single wait between retries, "
   "in seconds, Retry-After included\"},"
   "{\"key\":\"max_response_bytes\",\"section\":\"source_config\",\"type\":\"integer\",\"required\":false,"
-  "\"default\":268435456,\"min\":1048576,\"max\":17179869184,\"description\":\"Largest response "
+  "\"default\":268435456,\"min\":1048576,\"max\":2147483647,\"description\":\"Largest response "
   "accepted, after decompression\"},"
   "{\"key\":\"overlap_seconds\",\"section\":\"source_config\",\"type\":\"integer\",\"required\":false,"
   "\"default\":300,\"min\":0,\"max\":86400,\"description\":\"Incremental syncs re-read changes "

@@ -28,7 +28,8 @@ enum {
   ODD_NOTE = 1u << 5,
   ODD_NOTE_IDS = 1u << 6,
   ODD_CONTENT = 1u << 7,
-  ODD_PERMS = 1u << 8
+  ODD_PERMS = 1u << 8,
+  ODD_LONG_TITLE = 1u << 9
 };
 
 typedef struct tag_ref {
@@ -344,6 +345,9 @@ doc_ref (map_ctx *c, const char *key, int64_t *id)
 
 /* ---- Title, lookups, dates ---------------------------------------------- */
 
+/* Longest title kept, in characters. */
+#define OPL_MAX_TITLE_CHARS 1000
+
 static void
 map_title (map_ctx *c)
 {
@@ -362,6 +366,19 @@ map_title (map_ctx *c)
       opl_buf_reset (&m->val);
       opl_buf_printf (&m->val, "Document %lld", (long long)c->id);
     }
+  }
+  /* Paperless-ngx keeps titles to 128 characters; anything far longer is
+   * a broken or hostile server, and would be copied twice per event. */
+  if (m->val.len > OPL_MAX_TITLE_CHARS
+      && opl_utf8_count (m->val.data, m->val.len) > OPL_MAX_TITLE_CHARS) {
+    m->val.len = opl_utf8_prefix_bytes (m->val.data, m->val.len,
+                                        OPL_MAX_TITLE_CHARS);
+    m->val.data[m->val.len] = '\0';
+    opl_buf_puts (&m->val, "\xE2\x80\xA6");
+    odd (c, ODD_LONG_TITLE,
+         "title of document %lld (and maybe others) is longer than %d "
+         "characters: cut",
+         (long long)c->id, OPL_MAX_TITLE_CHARS);
   }
   opl_buf_puts (&m->md, "# ");
   md_inline (&m->md, m->val.data, m->val.len);

@@ -22,15 +22,15 @@ struct omni_instance {
 };
 
 static omni_status
-hello_init(const omni_host_services *host, const omni_init_params *params,
-           omni_instance **out)
+hello_init (const omni_host_services *host, const omni_init_params *params,
+            omni_instance **out)
 {
-  omni_instance *in = calloc(1, sizeof *in);
+  omni_instance *in = calloc (1, sizeof *in);
 
   (void)params;
   *out = NULL;
   if (in == NULL) {
-    host->set_error(host->host_data, OMNI_ERR_INTERNAL, "hello: no memory");
+    host->set_error (host->host_data, OMNI_ERR_INTERNAL, "hello: no memory");
     return OMNI_ERR_INTERNAL;
   }
   in->host = host;
@@ -39,7 +39,7 @@ hello_init(const omni_host_services *host, const omni_init_params *params,
 }
 
 static omni_status
-hello_list_changes(omni_instance *in, const omni_change_batch **out)
+hello_list_changes (omni_instance *in, const omni_change_batch **out)
 {
   size_t i, n = in->listed ? 0 : N_DOCS;
 
@@ -58,30 +58,30 @@ hello_list_changes(omni_instance *in, const omni_change_batch **out)
 }
 
 static omni_status
-hello_fetch_document(omni_instance *in, const char *id,
-                     const omni_document **out)
+hello_fetch_document (omni_instance *in, const char *id,
+                      const omni_document **out)
 {
   size_t i;
 
   for (i = 0; i < N_DOCS; i++)
-    if (strcmp(id, ids[i]) == 0) {
+    if (strcmp (id, ids[i]) == 0) {
       in->doc.struct_size = sizeof in->doc;
       in->doc.document_id = ids[i];
       in->doc.content = texts[i];
-      in->doc.content_len = strlen(texts[i]);
+      in->doc.content_len = strlen (texts[i]);
       in->doc.metadata_json = "{\"title\":\"Greeting\"}";
       in->doc.permissions_json = "{\"public\":true}";
       in->doc.attributes_json = "{}";
       *out = &in->doc;
       return OMNI_OK;
     }
-  in->host->set_error(in->host->host_data, OMNI_ERR_NOT_FOUND,
-                      "hello: no such document");
+  in->host->set_error (in->host->host_data, OMNI_ERR_NOT_FOUND,
+                       "hello: no such document");
   return OMNI_ERR_NOT_FOUND;
 }
 
 static omni_status
-hello_checkpoint(omni_instance *in, const char **out)
+hello_checkpoint (omni_instance *in, const char **out)
 {
   (void)in;
   *out = "{}"; /* a static string: valid for as long as the plugin is loaded */
@@ -89,9 +89,9 @@ hello_checkpoint(omni_instance *in, const char **out)
 }
 
 static void
-hello_shutdown(omni_instance *in)
+hello_shutdown (omni_instance *in)
 {
-  free(in);
+  free (in);
 }
 
 static struct omni_connector_plugin plugin = {
@@ -108,4 +108,4 @@ static struct omni_connector_plugin plugin = {
     .shutdown = hello_shutdown,
 };
 
-OMNI_CONNECTOR_REGISTER(plugin)
+OMNI_CONNECTOR_REGISTER (plugin)

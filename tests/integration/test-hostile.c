@@ -581,7 +581,7 @@ static const hcase cases[] = {
      .exit = 1, .needle = "/api/documents/: malformed", .flags = F_RAW_NUL},
     {"10 MB title", .arm = arm_big_title,
      .config = "\"max_response_bytes\":33554432", .exit = 0,
-     .needle = "sync complete"},
+     .needle = "longer than 1000 characters: cut"},
     {"5,000 tags on one document", .arm = arm_many_tags, .exit = 0,
      .needle = "sync complete"},
     {"ids repeated across pages", .arm = arm_repeated_ids, .exit = 1,
