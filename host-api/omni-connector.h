@@ -27,7 +27,8 @@
  *
  * One sync is the life of one instance:
  *
- *     init  ->  ( list_changes  ->  fetch_document*  ->  checkpoint? )*  ->  shutdown
+ *     init  ->  ( list_changes  ->  fetch_document*  ->  checkpoint? )*  ->
+ * shutdown
  *
  * (fetch_document for each CREATED or UPDATED change of the batch.)
  *
@@ -241,8 +242,8 @@ typedef struct omni_connector_plugin {
   uint32_t abi_minor;
 
   /* Static strings owned by the plugin, valid until dlclose. */
-  const char *name;           /* e.g. "paperless_ngx" (required) */
-  const char *version;        /* the plugin's release, e.g. "0.1.0" */
+  const char *name;    /* e.g. "paperless_ngx" (required) */
+  const char *version; /* the plugin's release, e.g. "0.1.0" */
   /* The manifest for the host's admin UI, a JSON object: name,
    * display_name, version, description, source_types, sync_modes,
    * search_operators and the configuration form (required). */
@@ -258,15 +259,16 @@ typedef struct omni_connector_plugin {
                        const omni_init_params *params, omni_instance **out);
 
   /* Hand out the next batch of changes.  OMNI_OK: *out points at a batch
-   * with count >= 1, or with count == 0 and OMNI_BATCH_CHECKPOINT set.  OMNI_DONE: the sync is complete; *out points at an
-   * empty batch.  Error: *out is NULL; the instance may still be asked for
-   * its checkpoint and must be shut down.  Calling list_changes again
-   * declares every change handed out before as consumed by the host. */
+   * with count >= 1, or with count == 0 and OMNI_BATCH_CHECKPOINT set.
+   * OMNI_DONE: the sync is complete; *out points at an empty batch.  Error:
+   * *out is NULL; the instance may still be asked for its checkpoint and must
+   * be shut down.  Calling list_changes again declares every change handed out
+   * before as consumed by the host. */
   omni_status (*list_changes) (omni_instance *inst,
                                const omni_change_batch **out);
 
-  /* The document behind a CREATED or UPDATED change.  For an id from the latest batch
-   * this costs no request.  OMNI_ERR_NOT_FOUND: the document is gone; the
+  /* The document behind a CREATED or UPDATED change.  For an id from the latest
+   * batch this costs no request.  OMNI_ERR_NOT_FOUND: the document is gone; the
    * host treats it as deleted.  `document_id` is borrowed for the call. */
   omni_status (*fetch_document) (omni_instance *inst, const char *document_id,
                                  const omni_document **out);
@@ -292,14 +294,15 @@ typedef struct omni_connector_plugin {
 } omni_connector_plugin;
 
 /* The smallest descriptor a host accepts: everything up to shutdown. */
-#define OMNI_CONNECTOR_PLUGIN_MIN_SIZE \
-  (offsetof (omni_connector_plugin, shutdown) + sizeof (void (*) (omni_instance *)))
+#define OMNI_CONNECTOR_PLUGIN_MIN_SIZE                                         \
+  (offsetof (omni_connector_plugin, shutdown)                                  \
+   + sizeof (void (*) (omni_instance *)))
 
 /* The type of the entry function, for dlsym() casts. */
 typedef const omni_connector_plugin *(*omni_connector_entry_fn) (void);
 
 #if defined(_WIN32) || defined(__CYGWIN__)
-#define OMNI_CONNECTOR_EXPORT __declspec (dllexport)
+#define OMNI_CONNECTOR_EXPORT __declspec(dllexport)
 #elif defined(__GNUC__) && __GNUC__ >= 4
 #define OMNI_CONNECTOR_EXPORT __attribute__ ((visibility ("default")))
 #else
@@ -322,16 +325,16 @@ typedef const omni_connector_plugin *(*omni_connector_entry_fn) (void);
 #else
 #define OMNI_CONNECTOR_EXTERN_C
 #endif
-#define OMNI_CONNECTOR_REGISTER(descriptor)                                   \
-  OMNI_CONNECTOR_EXTERN_C OMNI_CONNECTOR_EXPORT const omni_connector_plugin * \
-  omni_connector_plugin_entry (void);                                         \
-  OMNI_CONNECTOR_EXTERN_C OMNI_CONNECTOR_EXPORT const omni_connector_plugin * \
-  omni_connector_plugin_entry (void)                                          \
-  {                                                                           \
-    (descriptor).struct_size = (uint32_t) sizeof (descriptor);                \
-    (descriptor).abi_major = OMNI_CONNECTOR_ABI_MAJOR;                        \
-    (descriptor).abi_minor = OMNI_CONNECTOR_ABI_MINOR;                        \
-    return &(descriptor);                                                     \
+#define OMNI_CONNECTOR_REGISTER(descriptor)                                    \
+  OMNI_CONNECTOR_EXTERN_C OMNI_CONNECTOR_EXPORT const omni_connector_plugin *  \
+  omni_connector_plugin_entry (void);                                          \
+  OMNI_CONNECTOR_EXTERN_C OMNI_CONNECTOR_EXPORT const omni_connector_plugin *  \
+  omni_connector_plugin_entry (void)                                           \
+  {                                                                            \
+    (descriptor).struct_size = (uint32_t)sizeof (descriptor);                  \
+    (descriptor).abi_major = OMNI_CONNECTOR_ABI_MAJOR;                         \
+    (descriptor).abi_minor = OMNI_CONNECTOR_ABI_MINOR;                         \
+    return &(descriptor);                                                      \
   }
 
 #ifdef __cplusplus

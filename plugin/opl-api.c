@@ -77,20 +77,20 @@ static unsigned
 retry_delay_ms (const opl_api *a, const opl_response *r, unsigned attempt,
                 uint32_t *rng)
 {
-  uint64_t cap_ms = (uint64_t) a->cfg->max_retry_wait_s * 1000;
+  uint64_t cap_ms = (uint64_t)a->cfg->max_retry_wait_s * 1000;
   uint64_t ms;
 
   if (r && r->retry_after[0]) {
     char *end = NULL;
     long secs = strtol (r->retry_after, &end, 10);
     if (end != r->retry_after && *end == '\0' && secs >= 0)
-      ms = (uint64_t) secs * 1000;
+      ms = (uint64_t)secs * 1000;
     else {
       time_t when = curl_getdate (r->retry_after, NULL);
       time_t now = time (NULL);
-      ms = when > now ? (uint64_t) (when - now) * 1000 : 0;
+      ms = when > now ? (uint64_t)(when - now) * 1000 : 0;
     }
-    return (unsigned) (ms < cap_ms ? ms : cap_ms);
+    return (unsigned)(ms < cap_ms ? ms : cap_ms);
   }
   ms = attempt < 20 ? (UINT64_C (1000) << attempt) : cap_ms;
   if (ms > cap_ms)
@@ -102,7 +102,7 @@ retry_delay_ms (const opl_api *a, const opl_response *r, unsigned attempt,
   uint64_t span = ms / 2;
   if (span > 0)
     ms = ms - span / 2 + (*rng % span);
-  return (unsigned) ms;
+  return (unsigned)ms;
 }
 
 /* Sleep in short slices so that the host's stop request is honoured. */
@@ -110,15 +110,17 @@ static omni_status
 wait_ms (const opl_api *a, unsigned ms, const char *reason, char *err,
          size_t errlen)
 {
-  if (ms >= 1000 && a->host && a->host->struct_size >= sizeof (omni_host_services)
+  if (ms >= 1000 && a->host
+      && a->host->struct_size >= sizeof (omni_host_services)
       && a->host->waiting)
     a->host->waiting (a->host->host_data, ms, reason);
   opl_logf (a->log, OMNI_LOG_INFO, "retrying in %u ms: %s", ms, reason);
   while (ms > 0) {
     if (should_stop (a))
-      return opl_fail (err, errlen, OMNI_ERR_CANCELLED, "cancelled by the host");
+      return opl_fail (err, errlen, OMNI_ERR_CANCELLED,
+                       "cancelled by the host");
     unsigned slice = ms < 100 ? ms : 100;
-    struct timespec ts = {0, (long) slice * 1000000L};
+    struct timespec ts = {0, (long)slice * 1000000L};
     nanosleep (&ts, NULL);
     ms -= slice;
   }
@@ -148,7 +150,7 @@ classify (const opl_api *a, const opl_response *r, int version,
                      "Paperless-ngx API here (check base_url and its path "
                      "prefix), an endpoint this server version lacks, or a "
                      "proxy's login page",
-                     a->cfg->base_url, (int) plen, path, r->status);
+                     a->cfg->base_url, (int)plen, path, r->status);
   switch (r->status) {
     case 401:
       return opl_fail (err, errlen, OMNI_ERR_AUTH,
@@ -160,27 +162,26 @@ classify (const opl_api *a, const opl_response *r, int version,
       return opl_fail (err, errlen, OMNI_ERR_AUTH,
                        "permission denied on /api/%.*s (HTTP 403%s%s): the "
                        "token's user lacks the view permission for it",
-                       (int) plen, path, detail[0] ? ": " : "", detail);
+                       (int)plen, path, detail[0] ? ": " : "", detail);
     case 404:
       return opl_fail (err, errlen, OMNI_ERR_NOT_FOUND,
-                       "not found: /api/%.*s (HTTP 404%s%s)", (int) plen,
-                       path, detail[0] ? ": " : "", detail);
+                       "not found: /api/%.*s (HTTP 404%s%s)", (int)plen, path,
+                       detail[0] ? ": " : "", detail);
     case 406:
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                       "the server refused API version %d (HTTP 406)",
-                       version);
+                       "the server refused API version %d (HTTP 406)", version);
     default:
       break;
   }
   if (retryable_status (r->status))
-    return opl_fail (err, errlen, OMNI_ERR_TRANSIENT, "%s on /api/%.*s (HTTP "
+    return opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
+                     "%s on /api/%.*s (HTTP "
                      "%ld%s%s)",
-                     r->status == 429 ? "throttled" : "server error",
-                     (int) plen, path, r->status, detail[0] ? ": " : "",
-                     detail);
+                     r->status == 429 ? "throttled" : "server error", (int)plen,
+                     path, r->status, detail[0] ? ": " : "", detail);
   return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                   "unexpected HTTP %ld on /api/%.*s%s%s", r->status,
-                   (int) plen, path, detail[0] ? ": " : "", detail);
+                   "unexpected HTTP %ld on /api/%.*s%s%s", r->status, (int)plen,
+                   path, detail[0] ? ": " : "", detail);
 }
 
 /* GET with retries; on OMNI_OK r holds a 2xx response. */
@@ -190,7 +191,7 @@ get_with_retries (opl_api *a, const char *path_query, int version,
 {
   char *url = make_url (a, path_query);
   omni_status st;
-  uint32_t rng = (uint32_t) (uintptr_t) a ^ (uint32_t) time (NULL) ^ 0x9e3779b9u;
+  uint32_t rng = (uint32_t)(uintptr_t)a ^ (uint32_t)time (NULL) ^ 0x9e3779b9u;
 
   if (url == NULL)
     return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
@@ -224,18 +225,20 @@ get_with_retries (opl_api *a, const char *path_query, int version,
       const char *s = attempt ? "s" : "";
       if (r->status == 0)
         opl_fail (err, errlen, st, "/api/%.*s: %s (gave up after %u attempt%s)",
-                  (int) strcspn (path_query, "?"), path_query, why,
-                  attempt + 1, s);
+                  (int)strcspn (path_query, "?"), path_query, why, attempt + 1,
+                  s);
       else
         opl_fail (err, errlen, st, "%s (gave up after %u attempt%s)", why,
                   attempt + 1, s);
       break;
     }
     char reason[300];
-    snprintf (reason, sizeof reason, "%s (attempt %u of %u)", err,
-              attempt + 1, a->cfg->max_retries + 1);
-    st = wait_ms (a, retry_delay_ms (a, st == OMNI_ERR_TRANSIENT && r->status == 0 ? NULL : r,
-                                     attempt, &rng),
+    snprintf (reason, sizeof reason, "%s (attempt %u of %u)", err, attempt + 1,
+              a->cfg->max_retries + 1);
+    st = wait_ms (a,
+                  retry_delay_ms (
+                      a, st == OMNI_ERR_TRANSIENT && r->status == 0 ? NULL : r,
+                      attempt, &rng),
                   reason, err, errlen);
     if (st != OMNI_OK)
       break;
@@ -256,12 +259,12 @@ parse_body (const opl_api *a, const opl_response *r, const char *path,
                      "/api/%.*s returned an HTML page where JSON was "
                      "expected: a proxy login page, a captive portal, or "
                      "base_url pointing at the web UI of something else",
-                     (int) plen, path);
+                     (int)plen, path);
   *out = opl_json_parse (r->body.data, r->body.len, why, sizeof why);
   if (*out == NULL)
-    return opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s: %s",
-                     (int) plen, path, why);
-  (void) a;
+    return opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s: %s", (int)plen,
+                     path, why);
+  (void)a;
   return OMNI_OK;
 }
 
@@ -327,8 +330,8 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
   for (size_t i = 0; i <= sizeof wanted_versions / sizeof wanted_versions[0];
        i++) {
     version = i < sizeof wanted_versions / sizeof wanted_versions[0]
-                ? wanted_versions[i]
-                : 0;
+                  ? wanted_versions[i]
+                  : 0;
     st = get_with_retries (a, probe, version, &r, err, errlen);
     if (st == OMNI_ERR_TRANSIENT && r.status == 0) {
       char why[256];
@@ -340,8 +343,7 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
     }
     if (st == OMNI_OK || r.status != 406)
       break;
-    opl_logf (a->log, OMNI_LOG_DEBUG, "server refused API version %d",
-              version);
+    opl_logf (a->log, OMNI_LOG_DEBUG, "server refused API version %d", version);
   }
   if (st != OMNI_OK)
     goto cleanup;
@@ -364,8 +366,8 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
   if (st != OMNI_OK)
     goto cleanup;
   char why[300];
-  json_object *results = opl_api_page_results (page, count, NULL, why,
-                                               sizeof why);
+  json_object *results
+      = opl_api_page_results (page, count, NULL, why, sizeof why);
   if (results == NULL) {
     st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s", why);
     goto cleanup;
@@ -377,7 +379,7 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
             "connected to Paperless-ngx %s at %s, API version %d, %lld "
             "documents visible",
             a->server_version[0] ? a->server_version : "(version unknown)",
-            a->cfg->base_url, a->api_version, (long long) *count);
+            a->cfg->base_url, a->api_version, (long long)*count);
 
 cleanup:
   json_object_put (page);
@@ -423,13 +425,13 @@ walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
     bool has_next = false;
     int n = snprintf (path, sizeof path, "%s%spage_size=%u&page=%u", base,
                       strchr (base, '?') ? "&" : "?", page_size, page);
-    if (n < 0 || (size_t) n >= sizeof path)
+    if (n < 0 || (size_t)n >= sizeof path)
       return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "request too long");
     st = opl_api_get_json (a, path, &root, err, errlen);
     if (st == OMNI_ERR_NOT_FOUND && page > 1) {
       opl_logf (a->log, OMNI_LOG_DEBUG,
-                "page %u of %s is gone: the list shrank while reading it",
-                page, base);
+                "page %u of %s is gone: the list shrank while reading it", page,
+                base);
       return OMNI_OK;
     }
     if (st == OMNI_ERR_AUTH && forbidden && strstr (err, "HTTP 403")) {
@@ -439,11 +441,11 @@ walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
     if (st != OMNI_OK)
       return st;
     char why[300];
-    json_object *results = opl_api_page_results (root, NULL, &has_next, why,
-                                                 sizeof why);
+    json_object *results
+        = opl_api_page_results (root, NULL, &has_next, why, sizeof why);
     if (results == NULL)
       st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s page %u: %s",
-                     (int) plen, base, page, why);
+                     (int)plen, base, page, why);
     else
       st = fn (ud, results, err, errlen);
     size_t got = results ? json_object_array_length (results) : 0;
@@ -456,7 +458,7 @@ walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
                        "/api/%.*s: page %u only repeats earlier items: the "
                        "server or a cache in front of it ignores the page "
                        "parameter",
-                       (int) plen, base, page);
+                       (int)plen, base, page);
     if (!has_next)
       return st;
     seen_max = page_max;
@@ -494,7 +496,7 @@ opl_api_list_ids (opl_api *a, const char *filter, opl_id_cb cb, void *ud,
   struct ids_ctx c = {cb, ud, 0};
   int n = snprintf (base, sizeof base, "documents/?%s%sfields=id&ordering=id",
                     filter, *filter ? "&" : "");
-  if (n < 0 || (size_t) n >= sizeof base)
+  if (n < 0 || (size_t)n >= sizeof base)
     return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "filter too long");
   return walk_pages (a, base, a->cfg->list_page_size, ids_page, &c, NULL, err,
                      errlen);
@@ -504,13 +506,13 @@ opl_api_list_ids (opl_api *a, const char *filter, opl_id_cb cb, void *ud,
 struct changed_ctx {
   opl_id_cb cb;
   void *ud;
-  int64_t bound_us;       /* this round asked for modified > bound_us */
-  int64_t last_us;        /* highest modified seen */
-  int64_t *tie_ids;       /* ids seen at last_us (to skip on the next round) */
+  int64_t bound_us; /* this round asked for modified > bound_us */
+  int64_t last_us;  /* highest modified seen */
+  int64_t *tie_ids; /* ids seen at last_us (to skip on the next round) */
   size_t n_tie, cap_tie;
-  size_t fresh;           /* items reported in this round */
-  size_t got;             /* items received in this round */
-  bool all_at_one_time;   /* every item of the round had the same modified */
+  size_t fresh;         /* items reported in this round */
+  size_t got;           /* items received in this round */
+  bool all_at_one_time; /* every item of the round had the same modified */
 };
 
 static bool
@@ -539,13 +541,12 @@ changed_page (void *ud, json_object *results, char *err, size_t errlen)
     opl_time t;
     if (!opl_json_get_int (item, "id", &id) || id < 1)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                       "changed-document list item %zu has no valid \"id\"",
-                       i);
+                       "changed-document list item %zu has no valid \"id\"", i);
     if (!opl_json_get_string (item, "modified", &mod, &modlen)
         || !opl_time_parse (mod, modlen, &t) || t.date_only)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "document %lld has no valid \"modified\" datetime",
-                       (long long) id);
+                       (long long)id);
     int64_t us = opl_time_to_unix_us (&t);
     if (first_us < 0)
       first_us = us;
@@ -643,12 +644,11 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
     if (st != OMNI_OK)
       break;
     char why[300];
-    json_object *results = opl_api_page_results (root, NULL, NULL, why,
-                                                 sizeof why);
+    json_object *results
+        = opl_api_page_results (root, NULL, NULL, why, sizeof why);
     c.fresh = 0;
     if (results == NULL)
-      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s",
-                     why);
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s", why);
     else
       st = changed_page (&c, results, err, errlen);
     json_object_put (root);
@@ -694,7 +694,7 @@ lookup_page (void *ud, json_object *results, char *err, size_t errlen)
   for (size_t i = 0; i < n; i++) {
     char why[200];
     omni_status st = opl_lookup_table_add (
-      c->t, c->kind, json_object_array_get_idx (results, i), why, sizeof why);
+        c->t, c->kind, json_object_array_get_idx (results, i), why, sizeof why);
     if (st == OMNI_ERR_INTERNAL)
       return opl_fail (err, errlen, st, "out of memory");
     if (st != OMNI_OK)
@@ -739,8 +739,9 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
   opl_buf_init (&q);
   opl_buf_puts (&q, "documents/?id__in=");
   for (size_t i = 0; i < n; i++)
-    opl_buf_printf (&q, "%s%lld", i ? "," : "", (long long) ids[i]);
-  opl_buf_printf (&q, "&ordering=id&page_size=%zu&fields=%s", n, opl_map_fields);
+    opl_buf_printf (&q, "%s%lld", i ? "," : "", (long long)ids[i]);
+  opl_buf_printf (&q, "&ordering=id&page_size=%zu&fields=%s", n,
+                  opl_map_fields);
   if (a->cfg->permissions == OPL_PERM_PAPERLESS)
     opl_buf_puts (&q, "&full_perms=true");
   if (q.oom) {
@@ -757,8 +758,7 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
   if (*results == NULL) {
     json_object_put (*root);
     *root = NULL;
-    return opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s",
-                     why);
+    return opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s", why);
   }
   /* An id__in the server does not know (Paperless-ngx < 2.0) is silently
    * ignored and the whole archive comes back: refuse that loudly. */
@@ -791,8 +791,8 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
                 "skipping an item of a /api/documents/ page: no valid "
                 "\"id\" (%s)",
                 json_object_is_type (item, json_type_object)
-                  ? "a document of the wrong shape"
-                  : "not even an object");
+                    ? "a document of the wrong shape"
+                    : "not even an object");
       json_object_array_del_idx (*results, i, 1);
       continue;
     }
@@ -808,7 +808,7 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
                        "got document %lld, which was not asked for: the "
                        "server or a cache in front of it ignores the "
                        "id__in filter",
-                       n, (long long) id);
+                       n, (long long)id);
     }
   }
   return OMNI_OK;

@@ -90,16 +90,16 @@ opl_buf_printf (opl_buf *b, const char *fmt, ...)
     b->oom = true;
     return;
   }
-  if ((size_t) n < sizeof small) {
-    opl_buf_append (b, small, (size_t) n);
+  if ((size_t)n < sizeof small) {
+    opl_buf_append (b, small, (size_t)n);
     return;
   }
-  if (!opl_buf_reserve (b, (size_t) n))
+  if (!opl_buf_reserve (b, (size_t)n))
     return;
   va_start (ap, fmt);
-  vsnprintf (b->data + b->len, (size_t) n + 1, fmt, ap);
+  vsnprintf (b->data + b->len, (size_t)n + 1, fmt, ap);
   va_end (ap);
-  b->len += (size_t) n;
+  b->len += (size_t)n;
 }
 
 char *
@@ -181,7 +181,7 @@ size_t
 opl_utf8_append_repaired (opl_buf *b, const char *s, size_t len)
 {
   static const char replacement[] = "\xEF\xBF\xBD";
-  const unsigned char *p = (const unsigned char *) s;
+  const unsigned char *p = (const unsigned char *)s;
   size_t i = 0, run = 0, chars = 0;
 
   if (!opl_buf_reserve (b, len))
@@ -196,7 +196,7 @@ opl_utf8_append_repaired (opl_buf *b, const char *s, size_t len)
       if ((w & UINT64_C (0x8080808080808080)) != 0
           || ((w - UINT64_C (0x0101010101010101)) & ~w
               & UINT64_C (0x8080808080808080))
-               != 0)
+                 != 0)
         break;
       i += 8;
       chars += 8;
@@ -226,7 +226,7 @@ opl_utf8_prefix_bytes (const char *s, size_t len, size_t max_chars)
 {
   size_t i = 0, chars = 0;
   while (i < len && chars < max_chars) {
-    unsigned char c = (unsigned char) s[i];
+    unsigned char c = (unsigned char)s[i];
     size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
     if (n > len - i)
       break;
@@ -241,7 +241,7 @@ opl_utf8_count (const char *s, size_t len)
 {
   size_t chars = 0;
   for (size_t i = 0; i < len; i++)
-    if (((unsigned char) s[i] & 0xC0) != 0x80)
+    if (((unsigned char)s[i] & 0xC0) != 0x80)
       chars++;
   return chars;
 }

@@ -93,7 +93,7 @@ char *
 opl_checkpoint_encode (const opl_checkpoint *c)
 {
   opl_buf b;
-  unsigned mode = (unsigned) c->mode, step = (unsigned) c->step;
+  unsigned mode = (unsigned)c->mode, step = (unsigned)c->step;
 
   /* The host may ask for a checkpoint before any server was reached (the
    * first request failed): api_version is still 0, which the decoder
@@ -152,7 +152,7 @@ get_dec (const char *s, size_t len, size_t *pos, char stop, bool neg_ok,
   bool neg = false;
   uint64_t v = 0;
   /* INT64_MIN's magnitude is one more than INT64_MAX's. */
-  uint64_t limit = (uint64_t) INT64_MAX;
+  uint64_t limit = (uint64_t)INT64_MAX;
 
   if (i < len && s[i] == '-' && neg_ok) {
     neg = true;
@@ -165,7 +165,7 @@ get_dec (const char *s, size_t len, size_t *pos, char stop, bool neg_ok,
       return false;
     if (i > start && v == 0)
       return false; /* leading zero */
-    unsigned d = (unsigned) (s[i] - '0');
+    unsigned d = (unsigned)(s[i] - '0');
     if (v > (limit - d) / 10)
       return false;
     v = v * 10 + d;
@@ -173,11 +173,11 @@ get_dec (const char *s, size_t len, size_t *pos, char stop, bool neg_ok,
   if (i == start || (neg && v == 0))
     return false;
   if (!neg)
-    *out = (int64_t) v;
-  else if (v > (uint64_t) INT64_MAX)
+    *out = (int64_t)v;
+  else if (v > (uint64_t)INT64_MAX)
     *out = INT64_MIN;
   else
-    *out = -(int64_t) v;
+    *out = -(int64_t)v;
   *pos = i;
   return true;
 }
@@ -193,9 +193,9 @@ get_hex8 (const char *s, size_t len, size_t *pos, uint32_t *out)
     char ch = s[i];
     unsigned d;
     if (ch >= '0' && ch <= '9')
-      d = (unsigned) (ch - '0');
+      d = (unsigned)(ch - '0');
     else if (ch >= 'a' && ch <= 'f')
-      d = (unsigned) (ch - 'a' + 10);
+      d = (unsigned)(ch - 'a' + 10);
     else
       return false;
     v = (v << 4) | d;
@@ -350,7 +350,7 @@ name_index (const char *const *names, size_t count, const char *s, size_t len)
 {
   for (size_t i = 0; i < count; i++)
     if (strlen (names[i]) == len && memcmp (names[i], s, len) == 0)
-      return (int) i;
+      return (int)i;
   return -1;
 }
 
@@ -385,7 +385,7 @@ decode_root (opl_checkpoint *c, json_object *root, char *err, size_t errlen)
     return opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "checkpoint: written by plugin \"%.*s%s\", not "
                      "\"" PLUGIN_NAME "\"",
-                     (int) (len > 40 ? 40 : len), s, len > 40 ? "..." : "");
+                     (int)(len > 40 ? 40 : len), s, len > 40 ? "..." : "");
 
   /* Unknown keys mean a writer this decoder does not understand. */
   struct json_object_iterator it = json_object_iter_begin (root);
@@ -402,7 +402,7 @@ decode_root (opl_checkpoint *c, json_object *root, char *err, size_t errlen)
   rc = need_int (root, "api_version", 1, 99, &v, err, errlen);
   if (rc != OMNI_OK)
     return rc;
-  c->api_version = (int) v;
+  c->api_version = (int)v;
 
   rc = need_string (root, "mode", &s, &len, err, errlen);
   if (rc != OMNI_OK)
@@ -411,7 +411,7 @@ decode_root (opl_checkpoint *c, json_object *root, char *err, size_t errlen)
   if (idx < 0)
     return opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "checkpoint: unknown mode \"%.*s\"",
-                     (int) (len > 40 ? 40 : len), s);
+                     (int)(len > 40 ? 40 : len), s);
   c->mode = idx == 0 ? OMNI_SYNC_FULL : OMNI_SYNC_INCREMENTAL;
 
   rc = need_string (root, "step", &s, &len, err, errlen);
@@ -421,8 +421,8 @@ decode_root (opl_checkpoint *c, json_object *root, char *err, size_t errlen)
   if (idx < 0)
     return opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "checkpoint: unknown step \"%.*s\"",
-                     (int) (len > 40 ? 40 : len), s);
-  c->step = (opl_step) idx;
+                     (int)(len > 40 ? 40 : len), s);
+  c->step = (opl_step)idx;
 
   rc = need_int (root, "watermark_us", 0, INT64_MAX, &c->watermark_us, err,
                  errlen);
@@ -473,7 +473,7 @@ decode_root (opl_checkpoint *c, json_object *root, char *err, size_t errlen)
      * once here. */
     rc = parse_hashes (&c->lookups[kind], lookup_keys[kind],
                        json_object_get_string (lval),
-                       (size_t) json_object_get_string_len (lval), err, errlen);
+                       (size_t)json_object_get_string_len (lval), err, errlen);
     if (rc != OMNI_OK)
       return rc;
   }

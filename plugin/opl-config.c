@@ -16,28 +16,28 @@ enum key_type { KEY_STRING, KEY_UINT, KEY_BOOL };
 struct key {
   const char *name;
   enum key_type type;
-  uint64_t min, max;  /* KEY_UINT */
+  uint64_t min, max; /* KEY_UINT */
 };
 
 static const struct key config_keys[] = {
-  {"base_url", KEY_STRING, 0, 0},
-  {"public_url", KEY_STRING, 0, 0},
-  {"permissions", KEY_STRING, 0, 0},
-  {"max_content_chars", KEY_UINT, 1000, 100000000},
-  {"page_size", KEY_UINT, 1, 1000},
-  {"list_page_size", KEY_UINT, 100, 100000},
-  {"connect_timeout", KEY_UINT, 1, 600},
-  {"low_speed_time", KEY_UINT, 1, 3600},
-  {"low_speed_limit", KEY_UINT, 1, 1000000},
-  {"max_retries", KEY_UINT, 0, 100},
-  {"max_retry_wait", KEY_UINT, 1, 3600},
-  {"max_response_bytes", KEY_UINT, 1048576, UINT64_C (2147483647)},
-  {"overlap_seconds", KEY_UINT, 0, 86400},
-  {"max_requests_in_flight", KEY_UINT, 1, 2},
-  {"tls_ca_file", KEY_STRING, 0, 0},
-  {"tls_client_cert", KEY_STRING, 0, 0},
-  {"tls_client_key", KEY_STRING, 0, 0},
-  {"tls_insecure", KEY_BOOL, 0, 0},
+    {"base_url", KEY_STRING, 0, 0},
+    {"public_url", KEY_STRING, 0, 0},
+    {"permissions", KEY_STRING, 0, 0},
+    {"max_content_chars", KEY_UINT, 1000, 100000000},
+    {"page_size", KEY_UINT, 1, 1000},
+    {"list_page_size", KEY_UINT, 100, 100000},
+    {"connect_timeout", KEY_UINT, 1, 600},
+    {"low_speed_time", KEY_UINT, 1, 3600},
+    {"low_speed_limit", KEY_UINT, 1, 1000000},
+    {"max_retries", KEY_UINT, 0, 100},
+    {"max_retry_wait", KEY_UINT, 1, 3600},
+    {"max_response_bytes", KEY_UINT, 1048576, UINT64_C (2147483647)},
+    {"overlap_seconds", KEY_UINT, 0, 86400},
+    {"max_requests_in_flight", KEY_UINT, 1, 2},
+    {"tls_ca_file", KEY_STRING, 0, 0},
+    {"tls_client_cert", KEY_STRING, 0, 0},
+    {"tls_client_key", KEY_STRING, 0, 0},
+    {"tls_insecure", KEY_BOOL, 0, 0},
 };
 
 static const struct key *
@@ -82,7 +82,7 @@ is_loopback (const char *h, size_t len)
     ok = hl == 5;
   } else {
     const char *colon = memchr (h, ':', len);
-    hl = colon ? (size_t) (colon - h) : len;
+    hl = colon ? (size_t)(colon - h) : len;
     if (hl == 9 && strncasecmp (h, "localhost", 9) == 0)
       ok = true;
     else if (hl >= 7 && strncmp (h, "127.", 4) == 0) {
@@ -95,7 +95,7 @@ is_loopback (const char *h, size_t len)
           parts++;
           v = digits = 0;
         } else if (h[i] >= '0' && h[i] <= '9' && digits < 3) {
-          v = v * 10 + (unsigned) (h[i] - '0');
+          v = v * 10 + (unsigned)(h[i] - '0');
           digits++;
         } else
           ok = false;
@@ -134,7 +134,7 @@ check_url (const char *key, const char *url, char **out, bool *loopback,
   } else
     return opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "%s must start with http:// or https://", key);
-  (void) https;
+  (void)https;
   size_t hostlen = strcspn (rest, "/?#");
   if (hostlen == 0)
     return opl_fail (err, errlen, OMNI_ERR_INVALID, "%s has no host name", key);
@@ -146,7 +146,7 @@ check_url (const char *key, const char *url, char **out, bool *loopback,
                      "%s must not contain a query, fragment or white space",
                      key);
   for (const char *p = url; *p; p++)
-    if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+    if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "%s contains a control or non-ASCII character", key);
   *loopback = is_loopback (rest, hostlen);
@@ -160,8 +160,8 @@ check_url (const char *key, const char *url, char **out, bool *loopback,
 }
 
 static omni_status
-parse_object (const char *what, const char *text, json_object **out,
-              char *err, size_t errlen)
+parse_object (const char *what, const char *text, json_object **out, char *err,
+              size_t errlen)
 {
   char why[200];
   if (text == NULL || *text == '\0')
@@ -173,8 +173,8 @@ parse_object (const char *what, const char *text, json_object **out,
   if (!json_object_is_type (*out, json_type_object)) {
     json_object_put (*out);
     *out = NULL;
-    return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                     "%s must be a JSON object", what);
+    return opl_fail (err, errlen, OMNI_ERR_INVALID, "%s must be a JSON object",
+                     what);
   }
   return OMNI_OK;
 }
@@ -183,27 +183,27 @@ static omni_status
 apply_uint (opl_config *c, const struct key *k, uint64_t v)
 {
   if (strcmp (k->name, "max_content_chars") == 0)
-    c->max_content_chars = (size_t) v;
+    c->max_content_chars = (size_t)v;
   else if (strcmp (k->name, "page_size") == 0)
-    c->page_size = (unsigned) v;
+    c->page_size = (unsigned)v;
   else if (strcmp (k->name, "list_page_size") == 0)
-    c->list_page_size = (unsigned) v;
+    c->list_page_size = (unsigned)v;
   else if (strcmp (k->name, "connect_timeout") == 0)
-    c->connect_timeout_s = (unsigned) v;
+    c->connect_timeout_s = (unsigned)v;
   else if (strcmp (k->name, "low_speed_time") == 0)
-    c->low_speed_time_s = (unsigned) v;
+    c->low_speed_time_s = (unsigned)v;
   else if (strcmp (k->name, "low_speed_limit") == 0)
-    c->low_speed_limit = (unsigned) v;
+    c->low_speed_limit = (unsigned)v;
   else if (strcmp (k->name, "max_retries") == 0)
-    c->max_retries = (unsigned) v;
+    c->max_retries = (unsigned)v;
   else if (strcmp (k->name, "max_retry_wait") == 0)
-    c->max_retry_wait_s = (unsigned) v;
+    c->max_retry_wait_s = (unsigned)v;
   else if (strcmp (k->name, "max_response_bytes") == 0)
     c->max_response_bytes = v;
   else if (strcmp (k->name, "overlap_seconds") == 0)
-    c->overlap_s = (unsigned) v;
+    c->overlap_s = (unsigned)v;
   else if (strcmp (k->name, "max_requests_in_flight") == 0)
-    c->in_flight = (unsigned) v;
+    c->in_flight = (unsigned)v;
   return OMNI_OK;
 }
 
@@ -215,8 +215,8 @@ apply_string (opl_config *c, const struct key *k, const char *v,
   char **slot = NULL;
 
   if (strcmp (k->name, "base_url") == 0) {
-    omni_status st = check_url (k->name, v, &c->base_url, &loopback, err,
-                                errlen);
+    omni_status st
+        = check_url (k->name, v, &c->base_url, &loopback, err, errlen);
     if (st == OMNI_OK && strncasecmp (v, "http://", 7) == 0 && !loopback)
       opl_logf (log, OMNI_LOG_WARNING,
                 "base_url uses plain http to a non-loopback host: the API "
@@ -262,17 +262,17 @@ apply_key (opl_config *c, const char *name, json_object *v, const opl_log *log,
   switch (k->type) {
     case KEY_STRING:
       if (!json_object_is_type (v, json_type_string))
-        return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                         "%s must be a string", name);
+        return opl_fail (err, errlen, OMNI_ERR_INVALID, "%s must be a string",
+                         name);
       return apply_string (c, k, json_object_get_string (v), log, err, errlen);
     case KEY_UINT:
-      if (!opl_json_as_int (v, &n) || n < 0 || (uint64_t) n < k->min
-          || (uint64_t) n > k->max)
+      if (!opl_json_as_int (v, &n) || n < 0 || (uint64_t)n < k->min
+          || (uint64_t)n > k->max)
         return opl_fail (err, errlen, OMNI_ERR_INVALID,
                          "%s must be an integer from %llu to %llu", name,
-                         (unsigned long long) k->min,
-                         (unsigned long long) k->max);
-      return apply_uint (c, k, (uint64_t) n);
+                         (unsigned long long)k->min,
+                         (unsigned long long)k->max);
+      return apply_uint (c, k, (uint64_t)n);
     case KEY_BOOL:
       if (!json_object_is_type (v, json_type_boolean))
         return opl_fail (err, errlen, OMNI_ERR_INVALID,
@@ -290,7 +290,7 @@ static bool
 token_is_printable (const char *t)
 {
   for (; *t; t++)
-    if ((unsigned char) *t <= 0x20 || (unsigned char) *t >= 0x7f)
+    if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f)
       return false;
   return true;
 }
@@ -310,7 +310,8 @@ opl_config_parse (opl_config *c, const char *source_config_json,
                      errlen);
   if (st != OMNI_OK)
     goto cleanup;
-  json_object_object_foreach (cfg, name, val) {
+  json_object_object_foreach (cfg, name, val)
+  {
     st = apply_key (c, name, val, log, err, errlen);
     if (st != OMNI_OK)
       goto cleanup;
@@ -360,8 +361,8 @@ cleanup:
     json_object *k = NULL;
     if (json_object_object_get_ex (cred, "api_key", &k)
         && json_object_is_type (k, json_type_string))
-      opl_secure_zero ((char *) (uintptr_t) json_object_get_string (k),
-                       (size_t) json_object_get_string_len (k));
+      opl_secure_zero ((char *)(uintptr_t)json_object_get_string (k),
+                       (size_t)json_object_get_string_len (k));
     json_object_put (cred);
   }
   json_object_put (cfg);

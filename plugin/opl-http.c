@@ -19,7 +19,7 @@ struct opl_http {
   const opl_log *log;
   int (*should_stop) (void *);
   void *stop_ud;
-  char auth_header[4200];   /* "Authorization: Token <key>": wiped at free */
+  char auth_header[4200]; /* "Authorization: Token <key>": wiped at free */
   uint64_t bytes;
   uint64_t requests;
   /* Per request: */
@@ -76,8 +76,8 @@ copy_header_value (char *dst, size_t dstlen, const char *v, size_t vlen)
     v++;
     vlen--;
   }
-  while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'
-                      || v[vlen - 1] == ' '))
+  while (vlen > 0
+         && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
     vlen--;
   if (vlen >= dstlen)
     vlen = dstlen - 1;
@@ -95,7 +95,7 @@ header_cb (char *data, size_t size, size_t nmemb, void *ud)
 
   if (colon == NULL)
     return n;
-  size_t klen = (size_t) (colon - data);
+  size_t klen = (size_t)(colon - data);
   const char *v = colon + 1;
   size_t vlen = n - klen - 1;
 #define IS(name)                                                               \
@@ -113,9 +113,8 @@ header_cb (char *data, size_t size, size_t nmemb, void *ud)
     copy_header_value (tmp, sizeof tmp, v, vlen);
     char *end = NULL;
     long ver = strtol (tmp, &end, 10);
-    r->x_api_version = (end != tmp && *end == '\0' && ver > 0 && ver < 1000)
-                         ? (int) ver
-                         : 0;
+    r->x_api_version
+        = (end != tmp && *end == '\0' && ver > 0 && ver < 1000) ? (int)ver : 0;
   }
 #undef IS
   return n;
@@ -126,7 +125,7 @@ progress_cb (void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
              curl_off_t ulnow)
 {
   opl_http *h = ud;
-  (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
   if (h->should_stop && h->should_stop (h->stop_ud)) {
     h->cancelled = true;
     return 1;
@@ -140,7 +139,7 @@ static int
 debug_cb (CURL *c, curl_infotype type, char *data, size_t size, void *ud)
 {
   opl_http *h = ud;
-  (void) c;
+  (void)c;
   if (type == CURLINFO_TEXT) {
     char line[256];
     size_t n = size < sizeof line - 1 ? size : sizeof line - 1;
@@ -170,9 +169,10 @@ opl_http_new (const opl_config *cfg, const opl_log *log,
   h->log = log;
   h->should_stop = should_stop;
   h->stop_ud = stop_ud;
-  int n = snprintf (h->auth_header, sizeof h->auth_header,
-                    "Authorization: Token %s", cfg->api_key ? cfg->api_key : "");
-  if (n < 0 || (size_t) n >= sizeof h->auth_header) {
+  int n
+      = snprintf (h->auth_header, sizeof h->auth_header,
+                  "Authorization: Token %s", cfg->api_key ? cfg->api_key : "");
+  if (n < 0 || (size_t)n >= sizeof h->auth_header) {
     opl_http_free (h);
     opl_fail (err, errlen, OMNI_ERR_INVALID, "api_key is too long");
     return NULL;
@@ -230,16 +230,16 @@ setup (opl_http *h, const char *url, struct curl_slist *headers)
 #if LIBCURL_VERSION_NUM >= 0x075500
   SET (CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-  SET (CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+  SET (CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
   SET (CURLOPT_FOLLOWLOCATION, 0L);
   SET (CURLOPT_NOSIGNAL, 1L);
   SET (CURLOPT_ACCEPT_ENCODING, "");
   SET (CURLOPT_USERAGENT, "omni-paperless/" PACKAGE_VERSION);
-  SET (CURLOPT_CONNECTTIMEOUT, (long) cfg->connect_timeout_s);
-  SET (CURLOPT_LOW_SPEED_TIME, (long) cfg->low_speed_time_s);
-  SET (CURLOPT_LOW_SPEED_LIMIT, (long) cfg->low_speed_limit);
-  SET (CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) cfg->max_response_bytes);
+  SET (CURLOPT_CONNECTTIMEOUT, (long)cfg->connect_timeout_s);
+  SET (CURLOPT_LOW_SPEED_TIME, (long)cfg->low_speed_time_s);
+  SET (CURLOPT_LOW_SPEED_LIMIT, (long)cfg->low_speed_limit);
+  SET (CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_response_bytes);
   SET (CURLOPT_WRITEFUNCTION, write_cb);
   SET (CURLOPT_WRITEDATA, h);
   SET (CURLOPT_HEADERFUNCTION, header_cb);
@@ -282,8 +282,8 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
               api_version);
   else
     snprintf (accept, sizeof accept, "Accept: application/json");
-  const char *lines[] = {h->auth_header, accept, "Accept-Language: en",
-                         "Expect:"};
+  const char *lines[]
+      = {h->auth_header, accept, "Accept-Language: en", "Expect:"};
   for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
     tmp = curl_slist_append (headers, lines[i]);
     if (tmp == NULL) {
@@ -305,14 +305,16 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
     else if (h->too_big || rc == CURLE_FILESIZE_EXCEEDED)
       st = opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "response larger than max_response_bytes (%llu bytes)",
-                     (unsigned long long) h->cfg->max_response_bytes);
+                     (unsigned long long)h->cfg->max_response_bytes);
     else if (r->body.oom || rc == CURLE_OUT_OF_MEMORY)
       st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
-    else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE
-             || rc == CURLE_SSL_CERTPROBLEM)
-      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
-                     "TLS certificate problem: %s (set tls_ca_file for a private "
-                     "CA)", curl_easy_strerror (rc));
+    else if (rc == CURLE_PEER_FAILED_VERIFICATION
+             || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM)
+      st = opl_fail (
+          err, errlen, OMNI_ERR_INVALID,
+          "TLS certificate problem: %s (set tls_ca_file for a private "
+          "CA)",
+          curl_easy_strerror (rc));
     else if (rc == CURLE_OPERATION_TIMEDOUT)
       st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
                      "timed out: no connection within connect_timeout (%u s) "

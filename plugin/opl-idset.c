@@ -61,7 +61,7 @@ reserve (opl_idset *s, size_t extra)
 static uint64_t
 range_len (int64_t lo, int64_t hi)
 {
-  return (uint64_t) hi - (uint64_t) lo + 1;
+  return (uint64_t)hi - (uint64_t)lo + 1;
 }
 
 /* Index of the first range with hi >= id (n when none). */
@@ -252,9 +252,9 @@ opl_idset_encode (const opl_idset *s, opl_buf *b)
   for (size_t i = 0; i < s->n; i++) {
     if (i)
       opl_buf_putc (b, ',');
-    put_b36 (b, (uint64_t) s->r[i].lo - (uint64_t) prev);
+    put_b36 (b, (uint64_t)s->r[i].lo - (uint64_t)prev);
     opl_buf_putc (b, '+');
-    put_b36 (b, (uint64_t) s->r[i].hi - (uint64_t) s->r[i].lo);
+    put_b36 (b, (uint64_t)s->r[i].hi - (uint64_t)s->r[i].lo);
     prev = s->r[i].hi;
   }
 }
@@ -273,7 +273,7 @@ b36_digit (char c)
 static omni_status
 bad_char (char *err, size_t errlen, const char *text, size_t i)
 {
-  unsigned char c = (unsigned char) text[i];
+  unsigned char c = (unsigned char)text[i];
   if (c == '-')
     return opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "id set: negative number at offset %zu", i);
@@ -306,12 +306,12 @@ get_b36 (const char *text, size_t len, size_t *pos, int64_t *out, char *err,
     if (i > start && v == 0)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "id set: leading zero at offset %zu", start);
-    if (v > ((uint64_t) INT64_MAX - (uint64_t) d) / 36)
+    if (v > ((uint64_t)INT64_MAX - (uint64_t)d) / 36)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "id set: number too large at offset %zu", start);
-    v = v * 36 + (uint64_t) d;
+    v = v * 36 + (uint64_t)d;
   }
-  *out = (int64_t) v;
+  *out = (int64_t)v;
   *pos = i;
   return OMNI_OK;
 }

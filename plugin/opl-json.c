@@ -16,11 +16,13 @@ opl_json_parse (const char *text, size_t len, char *err, size_t errlen)
   json_object *root = NULL;
 
   if (len == 0) {
-    opl_fail (err, errlen, OMNI_ERR_INVALID, "empty body where JSON was expected");
+    opl_fail (err, errlen, OMNI_ERR_INVALID,
+              "empty body where JSON was expected");
     return NULL;
   }
   if (len > INT32_MAX) {
-    opl_fail (err, errlen, OMNI_ERR_INVALID, "JSON body too large (%zu bytes)", len);
+    opl_fail (err, errlen, OMNI_ERR_INVALID, "JSON body too large (%zu bytes)",
+              len);
     return NULL;
   }
   tok = json_tokener_new_ex (OPL_JSON_MAX_DEPTH);
@@ -29,7 +31,7 @@ opl_json_parse (const char *text, size_t len, char *err, size_t errlen)
     return NULL;
   }
   json_tokener_set_flags (tok, JSON_TOKENER_STRICT);
-  root = json_tokener_parse_ex (tok, text, (int) len);
+  root = json_tokener_parse_ex (tok, text, (int)len);
   enum json_tokener_error jerr = json_tokener_get_error (tok);
   size_t end = json_tokener_get_parse_end (tok);
   if (root == NULL && jerr == json_tokener_continue) {
@@ -114,7 +116,7 @@ opl_json_get_string (json_object *obj, const char *key, const char **out,
     return false;
   *out = json_object_get_string (v);
   if (len)
-    *len = (size_t) json_object_get_string_len (v);
+    *len = (size_t)json_object_get_string_len (v);
   return true;
 }
 
@@ -155,6 +157,6 @@ char *
 opl_json_to_text (json_object *obj)
 {
   const char *s = json_object_to_json_string_ext (
-    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+      obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
   return s ? strdup (s) : NULL;
 }

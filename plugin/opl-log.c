@@ -12,7 +12,7 @@ static void
 fold_line (char *s)
 {
   for (; *s; s++)
-    if ((unsigned char) *s < 0x20 || *s == 0x7f)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f)
       *s = ' ';
 }
 

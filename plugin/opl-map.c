@@ -371,8 +371,8 @@ map_title (map_ctx *c)
    * a broken or hostile server, and would be copied twice per event. */
   if (m->val.len > OPL_MAX_TITLE_CHARS
       && opl_utf8_count (m->val.data, m->val.len) > OPL_MAX_TITLE_CHARS) {
-    m->val.len = opl_utf8_prefix_bytes (m->val.data, m->val.len,
-                                        OPL_MAX_TITLE_CHARS);
+    m->val.len
+        = opl_utf8_prefix_bytes (m->val.data, m->val.len, OPL_MAX_TITLE_CHARS);
     m->val.data[m->val.len] = '\0';
     opl_buf_puts (&m->val, "\xE2\x80\xA6");
     odd (c, ODD_LONG_TITLE,
@@ -901,7 +901,8 @@ buf_copy (const opl_buf *b)
   char *s = malloc (b->len + 1);
   if (s) {
     if (b->len) /* data is never NULL when len > 0 */
-      memcpy (s, b->data, b->len); // NOLINT(clang-analyzer-core.NonNullParamChecker)
+      memcpy (s, b->data,
+              b->len); // NOLINT(clang-analyzer-core.NonNullParamChecker)
     s[b->len] = '\0';
   }
   return s;

@@ -21,7 +21,7 @@ static omni_status
 report (omni_instance *inst, const omni_host_services *host, omni_status st,
         const char *err)
 {
-  (void) inst;
+  (void)inst;
   if (st < 0 && host->set_error)
     host->set_error (host->host_data, st, err[0] ? err : "unknown error");
   return st;
@@ -55,7 +55,7 @@ source_id_ok (const char *s)
   if (s == NULL || *s == '\0' || strlen (s) > 200)
     return false;
   for (; *s; s++)
-    if ((unsigned char) *s < 0x20 || *s == ':')
+    if ((unsigned char)*s < 0x20 || *s == ':')
       return false;
   return true;
 }
@@ -80,9 +80,9 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
   if (host == NULL || params == NULL)
     return OMNI_ERR_INVALID;
   if (host->struct_size < offsetof (omni_host_services, should_stop)
-                            + sizeof host->should_stop
-      || params->struct_size < offsetof (omni_init_params, resume)
-                                 + sizeof params->resume) {
+                              + sizeof host->should_stop
+      || params->struct_size
+             < offsetof (omni_init_params, resume) + sizeof params->resume) {
     st = opl_fail (err, sizeof err, OMNI_ERR_INVALID,
                    "host structures are too small for ABI 1.0");
     return report (NULL, host, st, err);
@@ -94,7 +94,7 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
   }
   inst->host = host;
   inst->log.fn = host_log;
-  inst->log.ud = (void *) (uintptr_t) host;
+  inst->log.ud = (void *)(uintptr_t)host;
   opl_lookups_init (&inst->lk);
   opl_checkpoint_init (&inst->cp);
   inst->batch.struct_size = sizeof inst->batch;
@@ -110,8 +110,7 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
   if (inst->source_id == NULL)
     goto oom;
   st = opl_config_parse (&inst->cfg, params->source_config_json,
-                         params->credentials_json, &inst->log, err,
-                         sizeof err);
+                         params->credentials_json, &inst->log, err, sizeof err);
   if (st != OMNI_OK)
     goto fail;
 
@@ -139,7 +138,7 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
   inst->api.log = &inst->log;
   inst->api.host = host;
   inst->api.http = opl_http_new (&inst->cfg, &inst->log, stop_cb,
-                                 (void *) (uintptr_t) host, err, sizeof err);
+                                 (void *)(uintptr_t)host, err, sizeof err);
   if (inst->api.http == NULL) {
     st = OMNI_ERR_INTERNAL;
     goto fail;
@@ -157,20 +156,20 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
     goto fail;
 
   opl_map_config mc = {
-    .source_id = inst->source_id,
-    .ui_base_url = inst->cfg.public_url ? inst->cfg.public_url
-                                        : inst->cfg.base_url,
-    .max_content_chars = inst->cfg.max_content_chars,
-    .permissions = inst->cfg.permissions,
-    .api_version = inst->api.api_version,
+      .source_id = inst->source_id,
+      .ui_base_url
+      = inst->cfg.public_url ? inst->cfg.public_url : inst->cfg.base_url,
+      .max_content_chars = inst->cfg.max_content_chars,
+      .permissions = inst->cfg.permissions,
+      .api_version = inst->api.api_version,
   };
   inst->mapper = opl_mapper_new (&mc, &inst->log);
   if (inst->mapper == NULL)
     goto oom;
   opl_mapper_set_doc_title (inst->mapper, opl_titles_get, &inst->titles);
   if (inst->cfg.in_flight > 1) {
-    inst->prefetch = opl_prefetch_new (&inst->cfg, inst->api.api_version, err,
-                                       sizeof err);
+    inst->prefetch
+        = opl_prefetch_new (&inst->cfg, inst->api.api_version, err, sizeof err);
     if (inst->prefetch == NULL) {
       st = OMNI_ERR_INTERNAL;
       goto fail;
@@ -198,12 +197,12 @@ opl_list_changes (omni_instance *inst, const omni_change_batch **out)
   st = opl_sync_next (inst, err, sizeof err);
   if (st < 0)
     return report (inst, inst->host, st, err);
-  inst->done += (int64_t) inst->n_changes;
+  inst->done += (int64_t)inst->n_changes;
   inst->batch.count = inst->n_changes;
   inst->batch.changes = inst->changes;
   inst->batch.flags = inst->checkpoint_now ? OMNI_BATCH_CHECKPOINT : 0;
   inst->batch.done = inst->done;
-  inst->batch.total = inst->done + (int64_t) inst->cp.queue.count;
+  inst->batch.total = inst->done + (int64_t)inst->cp.queue.count;
   if (inst->cp.step < OPL_STEP_LISTED)
     inst->batch.total = inst->mode == OMNI_SYNC_FULL ? inst->server_count : -1;
   *out = &inst->batch;
@@ -274,8 +273,7 @@ opl_fetch_document (omni_instance *inst, const char *document_id,
   if (json_object_array_length (results) == 0) {
     json_object_put (root);
     st = opl_fail (err, sizeof err, OMNI_ERR_NOT_FOUND,
-                   "document %lld is gone or no longer visible",
-                   (long long) id);
+                   "document %lld is gone or no longer visible", (long long)id);
     return report (inst, inst->host, st, err);
   }
   st = opl_mapper_map (inst->mapper, &inst->lk,
@@ -288,7 +286,7 @@ opl_fetch_document (omni_instance *inst, const char *document_id,
     opl_doc_clear (&inst->extra_doc);
     st = opl_fail (err, sizeof err, OMNI_ERR_INVALID,
                    "asked for document %lld, the server sent another",
-                   (long long) id);
+                   (long long)id);
     return report (inst, inst->host, st, err);
   }
   return fill_out (inst, &inst->extra_doc, out);
@@ -323,14 +321,14 @@ opl_shutdown (omni_instance *inst)
 }
 
 static omni_connector_plugin plugin = {
-  .name = "paperless_ngx",
-  .version = PACKAGE_VERSION,
-  .manifest_json = opl_manifest_json,
-  .init = opl_init,
-  .list_changes = opl_list_changes,
-  .fetch_document = opl_fetch_document,
-  .checkpoint = opl_checkpoint_op,
-  .shutdown = opl_shutdown,
+    .name = "paperless_ngx",
+    .version = PACKAGE_VERSION,
+    .manifest_json = opl_manifest_json,
+    .init = opl_init,
+    .list_changes = opl_list_changes,
+    .fetch_document = opl_fetch_document,
+    .checkpoint = opl_checkpoint_op,
+    .shutdown = opl_shutdown,
 };
 
 OMNI_CONNECTOR_REGISTER (plugin)

@@ -22,10 +22,10 @@ struct opl_prefetch {
   bool thread_started;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  opl_config cfg;      /* shallow copy: strings are the instance's */
-  opl_log log;         /* no sink: the worker must not call the host */
+  opl_config cfg; /* shallow copy: strings are the instance's */
+  opl_log log;    /* no sink: the worker must not call the host */
   opl_api api;
-  atomic_int cancel;   /* read by libcurl's progress callback */
+  atomic_int cancel; /* read by libcurl's progress callback */
   bool quit;
   /* The job: ids to fetch; `want` set by the sync, cleared by the worker. */
   int64_t ids[1000];

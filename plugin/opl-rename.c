@@ -42,8 +42,8 @@ fingerprint (const opl_lookup *l)
   h = fnv_str (h, l->data_type);
   h = fnv_str (h, l->email);
   if (l->extra)
-    h = fnv_str (h, json_object_to_json_string_ext (l->extra,
-                                                   JSON_C_TO_STRING_PLAIN));
+    h = fnv_str (
+        h, json_object_to_json_string_ext (l->extra, JSON_C_TO_STRING_PLAIN));
   return h;
 }
 
@@ -86,19 +86,21 @@ struct kind_filter {
 };
 
 static const struct kind_filter filters[OPL_LK_COUNT] = {
-  [OPL_LK_TAGS] = {"tags__id__in", ""},
-  [OPL_LK_CORRESPONDENTS] = {"correspondent__id__in", "correspondent__isnull=1"},
-  [OPL_LK_DOCUMENT_TYPES] = {"document_type__id__in", "document_type__isnull=1"},
-  [OPL_LK_STORAGE_PATHS] = {"storage_path__id__in", "storage_path__isnull=1"},
-  [OPL_LK_CUSTOM_FIELDS] = {"custom_fields__id__in", ""},
-  [OPL_LK_USERS] = {"owner__id__in", "owner__isnull=1"},
-  [OPL_LK_GROUPS] = {NULL, NULL},
+    [OPL_LK_TAGS] = {"tags__id__in", ""},
+    [OPL_LK_CORRESPONDENTS]
+    = {"correspondent__id__in", "correspondent__isnull=1"},
+    [OPL_LK_DOCUMENT_TYPES]
+    = {"document_type__id__in", "document_type__isnull=1"},
+    [OPL_LK_STORAGE_PATHS] = {"storage_path__id__in", "storage_path__isnull=1"},
+    [OPL_LK_CUSTOM_FIELDS] = {"custom_fields__id__in", ""},
+    [OPL_LK_USERS] = {"owner__id__in", "owner__isnull=1"},
+    [OPL_LK_GROUPS] = {NULL, NULL},
 };
 
 static bool
 queue_id (void *ud, int64_t id, int64_t modified_us)
 {
-  (void) modified_us;
+  (void)modified_us;
   return opl_idset_add (ud, id);
 }
 
@@ -113,7 +115,7 @@ queue_by_ids (omni_instance *inst, const char *by_id, const int64_t *ids,
     opl_buf_init (&f);
     opl_buf_printf (&f, "%s=", by_id);
     for (size_t i = at; i < n && i < at + 100; i++)
-      opl_buf_printf (&f, "%s%lld", i > at ? "," : "", (long long) ids[i]);
+      opl_buf_printf (&f, "%s%lld", i > at ? "," : "", (long long)ids[i]);
     if (f.oom) {
       opl_buf_free (&f);
       return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
@@ -174,7 +176,7 @@ opl_rename_queue_affected (omni_instance *inst, char *err, size_t errlen)
         n_deleted++;
     if (n_changed == 0 && n_deleted == 0)
       continue;
-    const char *what = opl_lookup_endpoint ((opl_lookup_kind) k);
+    const char *what = opl_lookup_endpoint ((opl_lookup_kind)k);
     opl_logf (&inst->log, OMNI_LOG_INFO,
               "/api/%s: %zu changed or new, %zu deleted since the last sync: "
               "re-delivering the documents that show them",

@@ -29,31 +29,32 @@
 #define US_PER_S INT64_C (1000000)
 
 static const char *const permission_names[OPL_LK_COUNT] = {
-  [OPL_LK_TAGS] = "documents.view_tag",
-  [OPL_LK_CORRESPONDENTS] = "documents.view_correspondent",
-  [OPL_LK_DOCUMENT_TYPES] = "documents.view_documenttype",
-  [OPL_LK_STORAGE_PATHS] = "documents.view_storagepath",
-  [OPL_LK_CUSTOM_FIELDS] = "documents.view_customfield",
-  [OPL_LK_USERS] = "auth.view_user",
-  [OPL_LK_GROUPS] = "auth.view_group",
+    [OPL_LK_TAGS] = "documents.view_tag",
+    [OPL_LK_CORRESPONDENTS] = "documents.view_correspondent",
+    [OPL_LK_DOCUMENT_TYPES] = "documents.view_documenttype",
+    [OPL_LK_STORAGE_PATHS] = "documents.view_storagepath",
+    [OPL_LK_CUSTOM_FIELDS] = "documents.view_customfield",
+    [OPL_LK_USERS] = "auth.view_user",
+    [OPL_LK_GROUPS] = "auth.view_group",
 };
 
 static const char *const consequences[OPL_LK_COUNT] = {
-  [OPL_LK_TAGS] = "tags show as #<id>",
-  [OPL_LK_CORRESPONDENTS] = "correspondents show as #<id>",
-  [OPL_LK_DOCUMENT_TYPES] = "document types show as #<id>",
-  [OPL_LK_STORAGE_PATHS] = "storage paths show as #<id>",
-  [OPL_LK_CUSTOM_FIELDS] = "custom fields show as \"field <id>\"",
-  [OPL_LK_USERS] = "document permissions name users by id only, so Omni "
-                   "cannot match them (documents stay private, never public)",
-  [OPL_LK_GROUPS] = "document permissions cannot name groups (documents "
-                    "shared with a group are not visible to its members)",
+    [OPL_LK_TAGS] = "tags show as #<id>",
+    [OPL_LK_CORRESPONDENTS] = "correspondents show as #<id>",
+    [OPL_LK_DOCUMENT_TYPES] = "document types show as #<id>",
+    [OPL_LK_STORAGE_PATHS] = "storage paths show as #<id>",
+    [OPL_LK_CUSTOM_FIELDS] = "custom fields show as \"field <id>\"",
+    [OPL_LK_USERS] = "document permissions name users by id only, so Omni "
+                     "cannot match them (documents stay private, never public)",
+    [OPL_LK_GROUPS] = "document permissions cannot name groups (documents "
+                      "shared with a group are not visible to its members)",
 };
 
 static bool
 stop_requested (const omni_instance *inst)
 {
-  return inst->host->should_stop && inst->host->should_stop (inst->host->host_data);
+  return inst->host->should_stop
+         && inst->host->should_stop (inst->host->host_data);
 }
 
 omni_status
@@ -61,16 +62,16 @@ opl_sync_load_lookups (omni_instance *inst, char *err, size_t errlen)
 {
   for (int k = 0; k < OPL_LK_COUNT; k++) {
     bool forbidden = false;
-    omni_status st = opl_api_load_lookup (&inst->api, (opl_lookup_kind) k,
-                                          &inst->lk.t[k], &forbidden, err,
-                                          errlen);
+    omni_status st
+        = opl_api_load_lookup (&inst->api, (opl_lookup_kind)k, &inst->lk.t[k],
+                               &forbidden, err, errlen);
     if (st != OMNI_OK)
       return st;
     if (forbidden)
       opl_logf (&inst->log, OMNI_LOG_WARNING,
                 "cannot read /api/%s (HTTP 403): %s; give the token's user "
                 "the %s permission",
-                opl_lookup_endpoint ((opl_lookup_kind) k), consequences[k],
+                opl_lookup_endpoint ((opl_lookup_kind)k), consequences[k],
                 permission_names[k]);
   }
   return OMNI_OK;
@@ -86,8 +87,7 @@ opl_sync_plan (omni_instance *inst, omni_sync_mode asked, bool resume,
 
   if (resume && cp->step != OPL_STEP_DONE && cp->step != OPL_STEP_START) {
     if (cp->mode != asked)
-      opl_logf (&inst->log, OMNI_LOG_INFO,
-                "resuming the interrupted %s sync",
+      opl_logf (&inst->log, OMNI_LOG_INFO, "resuming the interrupted %s sync",
                 cp->mode == OMNI_SYNC_FULL ? "full" : "incremental");
     mode = cp->mode;
   } else
@@ -101,7 +101,7 @@ opl_sync_plan (omni_instance *inst, omni_sync_mode asked, bool resume,
     why = "the server's highest document id went backwards (restored "
           "from a backup?)";
   else if (cp->known.count > 100
-           && (uint64_t) inst->server_count < cp->known.count / 2)
+           && (uint64_t)inst->server_count < cp->known.count / 2)
     why = "the server shows far fewer documents than the index holds";
 
   if (why && (mode != OMNI_SYNC_FULL || resume)) {
@@ -176,7 +176,7 @@ push_deleted (omni_instance *inst, int64_t id)
 {
   char ext[300];
   snprintf (ext, sizeof ext, "paperless:%s:%lld", inst->source_id,
-            (long long) id);
+            (long long)id);
   return push_change (inst, OMNI_CHANGE_DELETED, ext, true);
 }
 
@@ -193,7 +193,7 @@ refresh_lookups (omni_instance *inst, char *err, size_t errlen)
 static int
 cmp_i64 (const void *a, const void *b)
 {
-  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);
 }
 
@@ -210,8 +210,8 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
   size_t n = 0, first_doc = inst->n_docs, first_change = inst->n_changes;
   json_object *root = NULL, *results = NULL;
   omni_status st;
-  int64_t floor_us = cp->pending_watermark_us
-                     - (int64_t) inst->cfg.overlap_s * US_PER_S;
+  int64_t floor_us
+      = cp->pending_watermark_us - (int64_t)inst->cfg.overlap_s * US_PER_S;
 
   if (inst->chunk_size == 0)
     inst->chunk_size = inst->cfg.page_size;
@@ -240,8 +240,8 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
   if (inst->prefetch) {
     int64_t next[1000];
     size_t k = 0;
-    for (int64_t id = opl_idset_next (&cp->queue, ids[n - 1]);
-         id != 0 && k < n; id = opl_idset_next (&cp->queue, id))
+    for (int64_t id = opl_idset_next (&cp->queue, ids[n - 1]); id != 0 && k < n;
+         id = opl_idset_next (&cp->queue, id))
       next[k++] = id;
     opl_prefetch_start (inst->prefetch, next, k);
   }
@@ -287,7 +287,7 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
                      "the server answered a request for %zu documents by id "
                      "with document %lld, which was not asked for (it "
                      "ignores id__in: Paperless-ngx 2.0 or newer is needed)",
-                     n, (long long) id);
+                     n, (long long)id);
       goto fail;
     }
     returned[hit - ids] = true;
@@ -298,7 +298,7 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
     if (st != OMNI_OK) {
       /* One bad document must not stop the archive: skip it, say so. */
       opl_logf (&inst->log, OMNI_LOG_WARNING, "skipping document %lld: %s",
-                (long long) id, why);
+                (long long)id, why);
       opl_doc_clear (doc);
       continue;
     }
@@ -324,8 +324,8 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
     if (doc->modified
         && opl_time_parse (doc->modified, strlen (doc->modified), &t)) {
       int64_t us = opl_time_to_unix_us (&t);
-      if (us > floor_us && !opl_checkpoint_note_recent (cp, doc->id, us,
-                                                        floor_us))
+      if (us > floor_us
+          && !opl_checkpoint_note_recent (cp, doc->id, us, floor_us))
         goto poison;
     }
   }
@@ -371,7 +371,7 @@ queue_listed (void *ud, int64_t id, int64_t modified_us)
 static bool
 collect_id (void *ud, int64_t id, int64_t modified_us)
 {
-  (void) modified_us;
+  (void)modified_us;
   return opl_idset_add (ud, id);
 }
 
@@ -385,7 +385,7 @@ step_list (omni_instance *inst, char *err, size_t errlen)
   omni_status st;
 
   if (inst->mode == OMNI_SYNC_INCREMENTAL) {
-    since = cp->watermark_us - (int64_t) inst->cfg.overlap_s * US_PER_S;
+    since = cp->watermark_us - (int64_t)inst->cfg.overlap_s * US_PER_S;
     if (since < 1)
       since = 1;
     l.skip_recent = true;
@@ -397,7 +397,7 @@ step_list (omni_instance *inst, char *err, size_t errlen)
     cp->pending_watermark_us = l.max_us;
   opl_logf (&inst->log, OMNI_LOG_INFO, "%s sync: %llu documents to deliver",
             inst->mode == OMNI_SYNC_FULL ? "full" : "incremental",
-            (unsigned long long) cp->queue.count);
+            (unsigned long long)cp->queue.count);
   return OMNI_OK;
 }
 
@@ -425,8 +425,8 @@ step_reconcile (omni_instance *inst, char *err, size_t errlen)
   if (gone.count > 100 && gone.count > cp->known.count / 2)
     opl_logf (&inst->log, OMNI_LOG_WARNING,
               "%llu of %llu indexed documents are gone from the server",
-              (unsigned long long) gone.count,
-              (unsigned long long) cp->known.count);
+              (unsigned long long)gone.count,
+              (unsigned long long)cp->known.count);
   for (int64_t id = opl_idset_next (&gone, 0); id != 0;
        id = opl_idset_next (&gone, id)) {
     if (!push_deleted (inst, id) || !opl_idset_remove (&cp->known, id)) {
@@ -438,7 +438,7 @@ step_reconcile (omni_instance *inst, char *err, size_t errlen)
   if (missing.count > 0) {
     opl_logf (&inst->log, OMNI_LOG_INFO,
               "%llu documents on the server are not in the index yet",
-              (unsigned long long) missing.count);
+              (unsigned long long)missing.count);
     for (int64_t id = opl_idset_next (&missing, 0); id != 0;
          id = opl_idset_next (&missing, id))
       if (!opl_idset_add (&cp->queue, id)) {
@@ -483,7 +483,7 @@ static omni_status
 step_done (omni_instance *inst, char *err, size_t errlen)
 {
   opl_checkpoint *cp = &inst->cp;
-  (void) err, (void) errlen;
+  (void)err, (void)errlen;
 
   if (cp->pending_watermark_us > cp->watermark_us)
     cp->watermark_us = cp->pending_watermark_us;
@@ -501,7 +501,8 @@ opl_sync_next (omni_instance *inst, char *err, size_t errlen)
   inst->checkpoint_now = false;
   for (;;) {
     if (stop_requested (inst))
-      return opl_fail (err, errlen, OMNI_ERR_CANCELLED, "cancelled by the host");
+      return opl_fail (err, errlen, OMNI_ERR_CANCELLED,
+                       "cancelled by the host");
     if (cp->queue.count > 0) {
       st = deliver_chunk (inst, err, errlen);
       if (st != OMNI_OK || inst->n_changes > 0)

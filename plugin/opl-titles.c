@@ -64,9 +64,8 @@ static const char *
 table_get (const opl_title_table *t, int64_t id)
 {
   opl_title key = {.id = id};
-  const opl_title *hit = t->n ? bsearch (&key, t->v, t->n, sizeof *t->v,
-                                         cmp_entry)
-                              : NULL;
+  const opl_title *hit
+      = t->n ? bsearch (&key, t->v, t->n, sizeof *t->v, cmp_entry) : NULL;
   return hit ? hit->title : NULL;
 }
 
@@ -133,9 +132,8 @@ opl_titles_begin_chunk (opl_titles *t, opl_api *a, const opl_lookups *lk,
 
   size_t n = json_object_array_length (results);
   for (size_t i = 0; i < n && n_miss < MAX_MISSES; i++) {
-    json_object *cfs = opl_json_get_array (json_object_array_get_idx (results,
-                                                                      i),
-                                           "custom_fields");
+    json_object *cfs = opl_json_get_array (
+        json_object_array_get_idx (results, i), "custom_fields");
     size_t m = cfs ? json_object_array_length (cfs) : 0;
     for (size_t j = 0; j < m && n_miss < MAX_MISSES; j++) {
       json_object *cf = json_object_array_get_idx (cfs, j);
@@ -167,7 +165,7 @@ opl_titles_begin_chunk (opl_titles *t, opl_api *a, const opl_lookups *lk,
   opl_buf_init (&q);
   opl_buf_puts (&q, "documents/?id__in=");
   for (size_t i = 0; i < n_miss; i++)
-    opl_buf_printf (&q, "%s%lld", i ? "," : "", (long long) miss[i]);
+    opl_buf_printf (&q, "%s%lld", i ? "," : "", (long long)miss[i]);
   opl_buf_printf (&q, "&fields=id,title&ordering=id&page_size=%zu", n_miss);
   if (q.oom) {
     opl_buf_free (&q);

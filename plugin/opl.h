@@ -44,7 +44,7 @@ typedef struct opl_log {
 /* Format one line (truncated at 1 KiB, newlines folded to spaces) and send
  * it.  `log` may be NULL. */
 void opl_logf (const opl_log *log, omni_log_level level, const char *fmt, ...)
-  OPL_PRINTF (3, 4);
+    OPL_PRINTF (3, 4);
 
 /* snprintf into err (when err is not NULL), returning `code`. */
 omni_status opl_fail (char *err, size_t errlen, omni_status code,
@@ -148,8 +148,8 @@ char *opl_json_to_text (json_object *obj);
  * zone (date_only) or a datetime with a UTC offset. */
 typedef struct opl_time {
   int year, month, day, hour, minute, second;
-  int micro;         /* 0..999999 */
-  int offset_min;    /* UTC offset in minutes (0 for Z or date-only) */
+  int micro;      /* 0..999999 */
+  int offset_min; /* UTC offset in minutes (0 for Z or date-only) */
   bool date_only;
 } opl_time;
 
@@ -191,16 +191,16 @@ const char *opl_lookup_endpoint (opl_lookup_kind kind);
 /* One lookup object.  All strings owned by the table. */
 typedef struct opl_lookup {
   int64_t id;
-  char *name;          /* tags, correspondents, types, paths, fields,
-                          groups; users: username */
-  int64_t parent;      /* tags: parent tag id, 0 when none */
-  char *data_type;     /* custom fields */
-  json_object *extra;  /* custom fields: extra_data (owned reference) */
-  char *email;         /* users: email, NULL when empty */
+  char *name;         /* tags, correspondents, types, paths, fields,
+                         groups; users: username */
+  int64_t parent;     /* tags: parent tag id, 0 when none */
+  char *data_type;    /* custom fields */
+  json_object *extra; /* custom fields: extra_data (owned reference) */
+  char *email;        /* users: email, NULL when empty */
 } opl_lookup;
 
 typedef struct opl_lookup_table {
-  opl_lookup *items;   /* sorted by id after opl_lookup_table_finish */
+  opl_lookup *items; /* sorted by id after opl_lookup_table_finish */
   size_t count;
   size_t cap;
   /* false when the endpoint could not be read (e.g. 403): names unknown. */
@@ -230,29 +230,29 @@ const opl_lookup *opl_lookup_find (const opl_lookup_table *t, int64_t id);
 /* ------------------------------------------------------------------ */
 
 typedef enum opl_perm_mode {
-  OPL_PERM_PAPERLESS = 0,   /* owner + view/change grants; unowned: public */
-  OPL_PERM_PUBLIC = 1       /* every document public */
+  OPL_PERM_PAPERLESS = 0, /* owner + view/change grants; unowned: public */
+  OPL_PERM_PUBLIC = 1     /* every document public */
 } opl_perm_mode;
 
 typedef struct opl_map_config {
-  const char *source_id;      /* external id: paperless:<source_id>:<id> */
-  const char *ui_base_url;    /* public_url or base_url, no trailing '/' */
-  size_t max_content_chars;   /* cap on the OCR text, in code points */
+  const char *source_id;    /* external id: paperless:<source_id>:<id> */
+  const char *ui_base_url;  /* public_url or base_url, no trailing '/' */
+  size_t max_content_chars; /* cap on the OCR text, in code points */
   opl_perm_mode permissions;
-  int api_version;            /* the negotiated API version (1..10) */
+  int api_version; /* the negotiated API version (1..10) */
 } opl_map_config;
 
 /* One mapped document.  Every pointer is malloc'd and owned by the struct;
  * opl_doc_clear frees them. */
 typedef struct opl_doc {
-  int64_t id;                 /* Paperless id */
+  int64_t id; /* Paperless id */
   char *external_id;
-  char *content;              /* Markdown, valid UTF-8 */
+  char *content; /* Markdown, valid UTF-8 */
   size_t content_len;
   char *metadata_json;
   char *permissions_json;
   char *attributes_json;
-  char *modified;             /* the server's `modified` text, verbatim */
+  char *modified; /* the server's `modified` text, verbatim */
 } opl_doc;
 
 void opl_doc_clear (opl_doc *d);
@@ -281,7 +281,6 @@ extern const char opl_map_fields[];
  * mapping.  Returns true if any is missing. */
 bool opl_map_has_unknown_refs (const opl_lookups *lk, json_object *doc);
 
-
 /* ------------------------------------------------------------------ */
 /* Compact id sets (opl-idset.c)                                      */
 /* ------------------------------------------------------------------ */
@@ -295,14 +294,14 @@ typedef struct opl_idrange {
 
 typedef struct opl_idset {
   opl_idrange *r;
-  size_t n;        /* ranges in use */
+  size_t n; /* ranges in use */
   size_t cap;
-  uint64_t count;  /* number of ids in the set */
+  uint64_t count; /* number of ids in the set */
 } opl_idset;
 
 void opl_idset_init (opl_idset *s);
 void opl_idset_free (opl_idset *s);
-void opl_idset_clear (opl_idset *s);  /* empty, keep allocation */
+void opl_idset_clear (opl_idset *s); /* empty, keep allocation */
 /* Insert; O(1) amortised when ids arrive in ascending order.  False on
  * allocation failure (set unchanged) or id < 1. */
 bool opl_idset_add (opl_idset *s, int64_t id);
@@ -312,7 +311,7 @@ bool opl_idset_remove (opl_idset *s, int64_t id);
 bool opl_idset_contains (const opl_idset *s, int64_t id);
 /* Smallest id > after (after may be 0), or 0 when none. */
 int64_t opl_idset_next (const opl_idset *s, int64_t after);
-int64_t opl_idset_max (const opl_idset *s);  /* 0 when empty */
+int64_t opl_idset_max (const opl_idset *s); /* 0 when empty */
 /* out = a \ b (out must be distinct from a and b).  False on OOM. */
 bool opl_idset_difference (opl_idset *out, const opl_idset *a,
                            const opl_idset *b);
@@ -336,13 +335,13 @@ omni_status opl_idset_decode (opl_idset *s, const char *text, size_t len,
  * `queue`, and the run delivers the queue (ascending ids, one chunk per
  * request) before it moves on. */
 typedef enum opl_step {
-  OPL_STEP_START = 0,      /* nothing done yet in this run */
-  OPL_STEP_LOOKUPS,        /* lookups compared; queue: affected docs */
-  OPL_STEP_LISTED,         /* full: all ids listed; queue: all ids;
-                              incremental: changed ids listed */
-  OPL_STEP_CATCHUP,        /* full only: ids changed during the sweep */
-  OPL_STEP_RECONCILED,     /* deletions handed out; queue: missing ids */
-  OPL_STEP_DONE            /* the run completed */
+  OPL_STEP_START = 0,  /* nothing done yet in this run */
+  OPL_STEP_LOOKUPS,    /* lookups compared; queue: affected docs */
+  OPL_STEP_LISTED,     /* full: all ids listed; queue: all ids;
+                          incremental: changed ids listed */
+  OPL_STEP_CATCHUP,    /* full only: ids changed during the sweep */
+  OPL_STEP_RECONCILED, /* deletions handed out; queue: missing ids */
+  OPL_STEP_DONE        /* the run completed */
 } opl_step;
 
 /* (id, modified) of a document delivered recently, to skip re-delivery
@@ -360,24 +359,24 @@ typedef struct opl_lookup_hash {
 } opl_lookup_hash;
 
 typedef struct opl_lookup_hashes {
-  opl_lookup_hash *v;   /* sorted by id */
+  opl_lookup_hash *v; /* sorted by id */
   size_t n;
-  bool present;         /* false: not recorded (endpoint unavailable) */
+  bool present; /* false: not recorded (endpoint unavailable) */
 } opl_lookup_hashes;
 
 typedef struct opl_checkpoint {
-  int format;                 /* OPL_CHECKPOINT_FORMAT */
-  int api_version;            /* negotiated API version of the run */
-  omni_sync_mode mode;        /* the mode of the run that wrote it */
-  opl_step step;              /* the last step completed */
+  int format;          /* OPL_CHECKPOINT_FORMAT */
+  int api_version;     /* negotiated API version of the run */
+  omni_sync_mode mode; /* the mode of the run that wrote it */
+  opl_step step;       /* the last step completed */
   /* The high-water mark of the last completed run: server `modified`
    * in µs since the epoch (UTC), 0 = none.  Only a completed run sets it. */
   int64_t watermark_us;
   /* The run's own high-water mark so far; becomes watermark_us at DONE. */
   int64_t pending_watermark_us;
-  opl_idset known;            /* ids the index holds, as far as handed out */
-  opl_idset queue;            /* ids still to deliver in the current step */
-  opl_recent *recent;         /* sorted by id, at most OPL_RECENT_MAX */
+  opl_idset known;    /* ids the index holds, as far as handed out */
+  opl_idset queue;    /* ids still to deliver in the current step */
+  opl_recent *recent; /* sorted by id, at most OPL_RECENT_MAX */
   size_t n_recent;
   /* Lookup fingerprints as the current (or last) run first saw them, per
    * opl_lookup_kind: set when a run starts, kept through resumes. */
@@ -409,25 +408,25 @@ bool opl_checkpoint_is_recent (const opl_checkpoint *c, int64_t id,
 /* ------------------------------------------------------------------ */
 
 typedef struct opl_config {
-  char *base_url;             /* scheme://host[:port][/prefix], no '/' at end */
-  char *public_url;           /* for UI links; NULL: base_url */
-  char *api_key;              /* secret: wiped by opl_config_free */
+  char *base_url;   /* scheme://host[:port][/prefix], no '/' at end */
+  char *public_url; /* for UI links; NULL: base_url */
+  char *api_key;    /* secret: wiped by opl_config_free */
   opl_perm_mode permissions;
   size_t max_content_chars;
-  unsigned page_size;         /* documents per request */
-  unsigned list_page_size;    /* ids per request when listing ids */
+  unsigned page_size;      /* documents per request */
+  unsigned list_page_size; /* ids per request when listing ids */
   unsigned connect_timeout_s;
-  unsigned low_speed_time_s;  /* abort when slower than low_speed_limit */
-  unsigned low_speed_limit;   /* bytes per second */
-  unsigned max_retries;       /* attempts after the first */
-  unsigned max_retry_wait_s;  /* cap on one wait, Retry-After included */
-  uint64_t max_response_bytes;/* decompressed */
-  unsigned overlap_s;         /* watermark safety overlap */
+  unsigned low_speed_time_s;   /* abort when slower than low_speed_limit */
+  unsigned low_speed_limit;    /* bytes per second */
+  unsigned max_retries;        /* attempts after the first */
+  unsigned max_retry_wait_s;   /* cap on one wait, Retry-After included */
+  uint64_t max_response_bytes; /* decompressed */
+  unsigned overlap_s;          /* watermark safety overlap */
   char *ca_file;
   char *client_cert;
   char *client_key;
   bool tls_insecure;
-  unsigned in_flight;         /* requests in flight at most: 1 or 2 */
+  unsigned in_flight; /* requests in flight at most: 1 or 2 */
 } opl_config;
 
 /* Parse and validate source_config and credentials (JSON text).  Unknown
@@ -450,12 +449,12 @@ typedef struct opl_http opl_http;
 
 typedef struct opl_response {
   long status;
-  opl_buf body;               /* decompressed */
+  opl_buf body; /* decompressed */
   char content_type[128];
   char retry_after[64];
-  char location[256];         /* only for logging a redirect's target */
-  int x_api_version;          /* 0 when absent */
-  char x_version[32];         /* server release, "" when absent */
+  char location[256]; /* only for logging a redirect's target */
+  int x_api_version;  /* 0 when absent */
+  char x_version[32]; /* server release, "" when absent */
 } opl_response;
 
 void opl_response_init (opl_response *r);
@@ -464,8 +463,8 @@ void opl_response_free (opl_response *r);
 /* One libcurl handle per instance (connections are reused).  cfg must
  * outlive the handle; should_stop may be NULL. */
 opl_http *opl_http_new (const opl_config *cfg, const opl_log *log,
-                        int (*should_stop) (void *), void *stop_ud,
-                        char *err, size_t errlen);
+                        int (*should_stop) (void *), void *stop_ud, char *err,
+                        size_t errlen);
 void opl_http_free (opl_http *h);
 
 /* One GET of an absolute URL (built by the caller from the configured base
@@ -488,10 +487,10 @@ uint64_t opl_http_requests (const opl_http *h);
 typedef struct opl_api {
   const opl_config *cfg;
   const opl_log *log;
-  const omni_host_services *host;   /* may be NULL (unit tests) */
+  const omni_host_services *host; /* may be NULL (unit tests) */
   opl_http *http;
-  int api_version;                  /* negotiated; 0 before negotiation */
-  char server_version[32];          /* X-Version, "" when unknown */
+  int api_version;         /* negotiated; 0 before negotiation */
+  char server_version[32]; /* X-Version, "" when unknown */
 } opl_api;
 
 /* Negotiate the API version (10, then 9, then the server's default) with
@@ -554,7 +553,7 @@ typedef struct opl_title {
 } opl_title;
 
 typedef struct opl_title_table {
-  opl_title *v;        /* sorted by id */
+  opl_title *v; /* sorted by id */
   size_t n, cap;
 } opl_title_table;
 
@@ -604,13 +603,13 @@ struct omni_instance {
   opl_lookups lk;
   opl_mapper *mapper;
   opl_checkpoint cp;
-  omni_sync_mode mode;          /* the mode this run performs */
-  int64_t server_count;         /* documents visible at the probe */
-  unsigned lookup_refreshes;    /* refreshes after unknown ids, this run */
-  unsigned chunk_size;          /* documents per request now (halved when
-                                   a page keeps failing) */
-  opl_titles titles;            /* for documentlink fields */
-  opl_prefetch *prefetch;       /* NULL when max_requests_in_flight is 1 */
+  omni_sync_mode mode;       /* the mode this run performs */
+  int64_t server_count;      /* documents visible at the probe */
+  unsigned lookup_refreshes; /* refreshes after unknown ids, this run */
+  unsigned chunk_size;       /* documents per request now (halved when
+                                a page keeps failing) */
+  opl_titles titles;         /* for documentlink fields */
+  opl_prefetch *prefetch;    /* NULL when max_requests_in_flight is 1 */
   /* Set when memory ran out half-way through changing the checkpoint: it
    * no longer describes what was handed out, so it is never returned. */
   bool poisoned;
@@ -620,10 +619,10 @@ struct omni_instance {
   omni_change_batch batch;
   omni_change *changes;
   size_t n_changes, cap_changes;
-  char **change_ids;            /* external ids of DELETED changes */
-  opl_doc *docs;                /* mapped documents of the batch */
+  char **change_ids; /* external ids of DELETED changes */
+  opl_doc *docs;     /* mapped documents of the batch */
   size_t n_docs, cap_docs;
-  opl_doc extra_doc;            /* fetched by id outside the batch */
+  opl_doc extra_doc; /* fetched by id outside the batch */
   omni_document out_doc;
   char *cp_text;
   int64_t done;

@@ -15,7 +15,7 @@
 static size_t
 on_data (char *p, size_t size, size_t n, void *ud)
 {
-  (void) ud;
+  (void)ud;
   return fwrite (p, size, n, stdout) * size;
 }
 

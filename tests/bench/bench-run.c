@@ -25,7 +25,7 @@
 static double
 tv_s (struct timeval tv)
 {
-  return (double) tv.tv_sec + (double) tv.tv_usec / 1e6;
+  return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
 static double
@@ -33,7 +33,7 @@ now_s (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int
@@ -86,8 +86,7 @@ main (int argc, char **argv)
     }
   }
   double wall = now_s () - t0;
-  int rc = WIFEXITED (status) ? WEXITSTATUS (status)
-                              : 128 + WTERMSIG (status);
+  int rc = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 
   FILE *f = out_path ? fopen (out_path, "w") : stdout;
   if (f == NULL) {
@@ -95,8 +94,8 @@ main (int argc, char **argv)
     return 2;
   }
   /* ru_maxrss is in KiB on Linux. */
-  fprintf (f, "%.3f %.3f %ld %.3f %d\n", tv_s (ru.ru_utime),
-           tv_s (ru.ru_stime), ru.ru_maxrss, wall, rc);
+  fprintf (f, "%.3f %.3f %ld %.3f %d\n", tv_s (ru.ru_utime), tv_s (ru.ru_stime),
+           ru.ru_maxrss, wall, rc);
   if ((f != stdout && fclose (f) != 0) || (f == stdout && fflush (f) != 0))
     return 2;
   return rc;

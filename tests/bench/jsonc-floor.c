@@ -57,13 +57,13 @@ cpu_s (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int
 cmp_double (const void *a, const void *b)
 {
-  double x = *(const double *) a, y = *(const double *) b;
+  double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
 
@@ -84,7 +84,7 @@ parse_cpu_s (const char *data, size_t len, int *rc)
   double t0 = cpu_s ();
   json_tokener *tok = json_tokener_new_ex (64); /* OPL_JSON_MAX_DEPTH */
   json_tokener_set_flags (tok, JSON_TOKENER_STRICT);
-  json_object *o = json_tokener_parse_ex (tok, data, (int) len);
+  json_object *o = json_tokener_parse_ex (tok, data, (int)len);
   if (o == NULL || json_tokener_get_error (tok) != json_tokener_success) {
     fputs ("jsonc-floor: a body does not parse\n", stderr);
     *rc = 1;
@@ -98,8 +98,8 @@ int
 main (int argc, char **argv)
 {
   if (argc == 2 && strcmp (argv[1], "--versions") == 0) {
-    printf ("libcurl %s, json-c %s\n", curl_version_info (CURLVERSION_NOW)->version,
-            json_c_version ());
+    printf ("libcurl %s, json-c %s\n",
+            curl_version_info (CURLVERSION_NOW)->version, json_c_version ());
     return 0;
   }
   if (argc < 3 || argc > 4) {
@@ -119,7 +119,7 @@ main (int argc, char **argv)
   CURL *c = curl_easy_init ();
   struct body b = {0};
   size_t n = 0, total = 0;
-  double *t = calloc ((size_t) runs, sizeof *t);
+  double *t = calloc ((size_t)runs, sizeof *t);
   char *line = NULL;
   size_t linecap = 0;
   int rc = 0;
@@ -144,8 +144,8 @@ main (int argc, char **argv)
         hdrs = curl_slist_append (hdrs, hdr);
       }
     }
-    size_t ulen = strlen (base) + strlen (path) + (query ? strlen (query) : 0)
-                  + 2;
+    size_t ulen
+        = strlen (base) + strlen (path) + (query ? strlen (query) : 0) + 2;
     char *url = malloc (ulen);
     snprintf (url, ulen, "%s%s%s%s", base, path, query && *query ? "?" : "",
               query ? query : "");
@@ -176,7 +176,7 @@ main (int argc, char **argv)
   fclose (log);
   curl_easy_cleanup (c);
 
-  qsort (t, (size_t) runs, sizeof *t, cmp_double);
+  qsort (t, (size_t)runs, sizeof *t, cmp_double);
   if (rc == 0)
     printf ("%.4f %zu %zu\n", t[runs / 2], total, n);
   free (b.data);

@@ -25,7 +25,7 @@ check_invariant (const opl_idset *s)
       abort ();
     if (i && s->r[i].lo <= s->r[i - 1].hi + 1)
       abort ();
-    count += (uint64_t) s->r[i].hi - (uint64_t) s->r[i].lo + 1;
+    count += (uint64_t)s->r[i].hi - (uint64_t)s->r[i].lo + 1;
   }
   if (count != s->count)
     abort ();
@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   opl_buf_init (&b);
   err[0] = '\0';
   omni_status rc
-      = opl_idset_decode (&s, (const char *) data, size, err, sizeof err);
+      = opl_idset_decode (&s, (const char *)data, size, err, sizeof err);
   if (rc != OMNI_OK) {
     if (err[0] == '\0' || s.n != 0 || s.count != 0)
       abort ();
@@ -110,8 +110,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (b.oom)
     goto cleanup;
   if (b.len != size || (size && memcmp (b.data, data, size) != 0)) {
-    fprintf (stderr, "not canonical: %.*s -> %s\n", (int) size,
-             (const char *) data, b.data ? b.data : "");
+    fprintf (stderr, "not canonical: %.*s -> %s\n", (int)size,
+             (const char *)data, b.data ? b.data : "");
     abort ();
   }
   if (opl_idset_difference (&d, &s, &s) && d.count != 0)

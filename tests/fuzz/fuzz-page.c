@@ -17,22 +17,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   char err[256];
   int64_t count;
   bool has_next;
-  json_object *page = opl_json_parse ((const char *) data, size, err,
-                                      sizeof err);
+  json_object *page
+      = opl_json_parse ((const char *)data, size, err, sizeof err);
   if (page == NULL) {
     if (err[0] == '\0')
       abort (); /* every refusal says why */
     return 0;
   }
-  json_object *results = opl_api_page_results (page, &count, &has_next, err,
-                                               sizeof err);
+  json_object *results
+      = opl_api_page_results (page, &count, &has_next, err, sizeof err);
   if (results != NULL) {
     opl_lookups lk;
     opl_lookups_init (&lk);
     size_t n = json_object_array_length (results);
     for (int k = 0; k < OPL_LK_COUNT; k++) {
       for (size_t i = 0; i < n; i++)
-        opl_lookup_table_add (&lk.t[k], (opl_lookup_kind) k,
+        opl_lookup_table_add (&lk.t[k], (opl_lookup_kind)k,
                               json_object_array_get_idx (results, i), err,
                               sizeof err);
       opl_lookup_table_finish (&lk.t[k]);

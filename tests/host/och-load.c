@@ -16,7 +16,7 @@
 
 /* The required slots, by name, for the refusal message. */
 static const char *
-missing_slot(const omni_connector_plugin *d)
+missing_slot (const omni_connector_plugin *d)
 {
   if (d->name == NULL)
     return "name";
@@ -36,7 +36,7 @@ missing_slot(const omni_connector_plugin *d)
 }
 
 int
-och_plugin_load(och_plugin *p, const char *path, char *err, size_t errlen)
+och_plugin_load (och_plugin *p, const char *path, char *err, size_t errlen)
 {
   char *local = NULL;
   const char *open_path = path;
@@ -47,63 +47,63 @@ och_plugin_load(och_plugin *p, const char *path, char *err, size_t errlen)
   size_t n;
   int r = -1;
 
-  memset(p, 0, sizeof *p);
+  memset (p, 0, sizeof *p);
   if (path == NULL || *path == '\0')
-    return och_fail(err, errlen, "no plugin given (--plugin PATH)");
+    return och_fail (err, errlen, "no plugin given (--plugin PATH)");
 
   /* dlopen searches the library path for a bare name; we never want a
    * plugin other than the file the operator named. */
-  if (strchr(path, '/') == NULL) {
-    local = malloc(strlen(path) + 3);
+  if (strchr (path, '/') == NULL) {
+    local = malloc (strlen (path) + 3);
     if (local == NULL)
-      return och_fail(err, errlen, "out of memory");
-    strcpy(local, "./");
-    strcat(local, path);
+      return och_fail (err, errlen, "out of memory");
+    strcpy (local, "./");
+    strcat (local, path);
     open_path = local;
   }
 
-  dlerror();
-  p->dl = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
+  dlerror ();
+  p->dl = dlopen (open_path, RTLD_NOW | RTLD_LOCAL);
   if (p->dl == NULL) {
-    const char *e = dlerror();
+    const char *e = dlerror ();
     char line[OCH_ERRLEN];
-    och_one_line(line, sizeof line, e != NULL ? e : "unknown error");
-    och_fail(err, errlen, "cannot load plugin %s: %s", path, line);
+    och_one_line (line, sizeof line, e != NULL ? e : "unknown error");
+    och_fail (err, errlen, "cannot load plugin %s: %s", path, line);
     goto cleanup;
   }
 
-  dlerror();
-  sym = dlsym(p->dl, OMNI_CONNECTOR_ENTRY_SYMBOL);
+  dlerror ();
+  sym = dlsym (p->dl, OMNI_CONNECTOR_ENTRY_SYMBOL);
   if (sym == NULL) {
-    och_fail(err, errlen,
-             "plugin %s refused: no symbol %s (not a connector plugin?)", path,
-             OMNI_CONNECTOR_ENTRY_SYMBOL);
+    och_fail (err, errlen,
+              "plugin %s refused: no symbol %s (not a connector plugin?)", path,
+              OMNI_CONNECTOR_ENTRY_SYMBOL);
     goto cleanup;
   }
   /* POSIX guarantees a data pointer from dlsym can hold a function
    * pointer; memcpy says so without a cast ISO C does not define. */
-  memcpy(&entry, &sym, sizeof entry);
+  memcpy (&entry, &sym, sizeof entry);
 
-  d = entry();
+  d = entry ();
   if (d == NULL) {
-    och_fail(err, errlen, "plugin %s refused: its entry returned no descriptor",
-             path);
+    och_fail (err, errlen,
+              "plugin %s refused: its entry returned no descriptor", path);
     goto cleanup;
   }
   if (d->abi_major != OMNI_CONNECTOR_ABI_MAJOR) {
-    och_fail(err, errlen,
-             "plugin %s refused: built for connector ABI %u.%u, this host "
-             "speaks ABI %d.x",
-             path, (unsigned)d->abi_major, (unsigned)d->abi_minor,
-             OMNI_CONNECTOR_ABI_MAJOR);
+    och_fail (err, errlen,
+              "plugin %s refused: built for connector ABI %u.%u, this host "
+              "speaks ABI %d.x",
+              path, (unsigned)d->abi_major, (unsigned)d->abi_minor,
+              OMNI_CONNECTOR_ABI_MAJOR);
     goto cleanup;
   }
   if (d->struct_size < OMNI_CONNECTOR_PLUGIN_MIN_SIZE) {
-    och_fail(err, errlen,
-             "plugin %s refused: descriptor too small (%u bytes, at least "
-             "%zu needed)",
-             path, (unsigned)d->struct_size,
-             (size_t)OMNI_CONNECTOR_PLUGIN_MIN_SIZE);
+    och_fail (err, errlen,
+              "plugin %s refused: descriptor too small (%u bytes, at least "
+              "%zu needed)",
+              path, (unsigned)d->struct_size,
+              (size_t)OMNI_CONNECTOR_PLUGIN_MIN_SIZE);
     goto cleanup;
   }
 
@@ -111,31 +111,31 @@ och_plugin_load(och_plugin *p, const char *path, char *err, size_t errlen)
    * lacks read as zero. */
   p->plugin_size = d->struct_size;
   n = d->struct_size < sizeof p->desc ? d->struct_size : sizeof p->desc;
-  memcpy(&p->desc, d, n);
+  memcpy (&p->desc, d, n);
 
-  slot = missing_slot(&p->desc);
+  slot = missing_slot (&p->desc);
   if (slot != NULL) {
-    och_fail(err, errlen, "plugin %s refused: required slot '%s' is NULL", path,
-             slot);
+    och_fail (err, errlen, "plugin %s refused: required slot '%s' is NULL",
+              path, slot);
     goto cleanup;
   }
   r = 0;
 
 cleanup:
-  free(local);
+  free (local);
   if (r != 0) {
-    och_plugin_unload(p);
-    memset(p, 0, sizeof *p);
+    och_plugin_unload (p);
+    memset (p, 0, sizeof *p);
   }
   return r;
 }
 
 void
-och_plugin_unload(och_plugin *p)
+och_plugin_unload (och_plugin *p)
 {
-  const char *keep = getenv("OMNI_CONNECTOR_HOST_NO_DLCLOSE");
+  const char *keep = getenv ("OMNI_CONNECTOR_HOST_NO_DLCLOSE");
 
-  if (p->dl != NULL && (keep == NULL || strcmp(keep, "1") != 0))
-    dlclose(p->dl);
+  if (p->dl != NULL && (keep == NULL || strcmp (keep, "1") != 0))
+    dlclose (p->dl);
   p->dl = NULL;
 }

@@ -15,19 +15,19 @@
 #define PLAIN_INTERVAL 5.0
 
 void
-och_progress_init(och_progress *p, bool enabled, bool tty)
+och_progress_init (och_progress *p, bool enabled, bool tty)
 {
-  memset(p, 0, sizeof *p);
+  memset (p, 0, sizeof *p);
   p->enabled = enabled;
   p->tty = tty;
-  p->start = och_monotonic();
+  p->start = och_monotonic ();
   p->last = p->start;
   p->total = -1;
   p->done_at_start = -1;
 }
 
 static void
-draw(och_progress *p, double now)
+draw (och_progress *p, double now)
 {
   double elapsed = now - p->start;
   double rate = 0;
@@ -38,27 +38,27 @@ draw(och_progress *p, double now)
   if (p->total >= 0) {
     int64_t left = p->total > p->done ? p->total - p->done : 0;
     if (rate > 0)
-      snprintf(
+      snprintf (
           line, sizeof line, "%lld of %lld documents, %.0f docs/s, ETA %.0f s",
           (long long)p->done, (long long)p->total, rate, (double)left / rate);
     else
-      snprintf(line, sizeof line, "%lld of %lld documents", (long long)p->done,
-               (long long)p->total);
+      snprintf (line, sizeof line, "%lld of %lld documents", (long long)p->done,
+                (long long)p->total);
   } else
-    snprintf(line, sizeof line, "%lld documents, %.0f docs/s",
-             (long long)p->done, rate);
+    snprintf (line, sizeof line, "%lld documents, %.0f docs/s",
+              (long long)p->done, rate);
   if (p->tty) {
     /* \033[K clears what a longer previous line left. */
-    fprintf(stderr, "\r%s\033[K", line);
+    fprintf (stderr, "\r%s\033[K", line);
     p->dirty = true;
   } else
-    fprintf(stderr, OCH_PROGRAM ": progress: %s\n", line);
-  fflush(stderr);
+    fprintf (stderr, OCH_PROGRAM ": progress: %s\n", line);
+  fflush (stderr);
   p->last = now;
 }
 
 void
-och_progress_update(och_progress *p, int64_t done, int64_t total)
+och_progress_update (och_progress *p, int64_t done, int64_t total)
 {
   double now;
 
@@ -68,23 +68,23 @@ och_progress_update(och_progress *p, int64_t done, int64_t total)
   p->total = total;
   if (!p->enabled)
     return;
-  now = och_monotonic();
+  now = och_monotonic ();
   if (now - p->last >= (p->tty ? TTY_INTERVAL : PLAIN_INTERVAL))
-    draw(p, now);
+    draw (p, now);
 }
 
 void
-och_progress_checkpoint(och_progress *p)
+och_progress_checkpoint (och_progress *p)
 {
   if (p->enabled && !p->tty && p->done_at_start >= 0)
-    draw(p, och_monotonic());
+    draw (p, och_monotonic ());
 }
 
 void
-och_progress_clear(och_progress *p)
+och_progress_clear (och_progress *p)
 {
   if (p->dirty) {
-    fputs("\r\033[K", stderr);
+    fputs ("\r\033[K", stderr);
     p->dirty = false;
   }
 }

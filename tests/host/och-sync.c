@@ -34,16 +34,16 @@
 static volatile sig_atomic_t och_stop_flag;
 
 void
-och_error(const char *fmt, ...)
+och_error (const char *fmt, ...)
 {
   va_list ap;
   char msg[OCH_ERRLEN], line[OCH_ERRLEN];
 
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  och_one_line(line, sizeof line, msg);
-  fprintf(stderr, OCH_PROGRAM ": %s\n", line);
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  och_one_line (line, sizeof line, msg);
+  fprintf (stderr, OCH_PROGRAM ": %s\n", line);
 }
 
 /* ---- host services ---------------------------------------------------- */
@@ -62,7 +62,7 @@ typedef struct och_ctx {
 static const char *const level_names[] = {"debug", "info", "warning", "error"};
 
 static void
-svc_log(void *host_data, omni_log_level level, const char *message)
+svc_log (void *host_data, omni_log_level level, const char *message)
 {
   och_ctx *c = host_data;
   char line[OCH_ERRLEN];
@@ -73,49 +73,49 @@ svc_log(void *host_data, omni_log_level level, const char *message)
     return;
   if (level == OMNI_LOG_INFO && c->quiet)
     return;
-  och_one_line(line, sizeof line, message);
+  och_one_line (line, sizeof line, message);
   if (c->progress != NULL)
-    och_progress_clear(c->progress);
-  fprintf(stderr, "%s: %s: %s\n", c->plugin_name, level_names[level], line);
+    och_progress_clear (c->progress);
+  fprintf (stderr, "%s: %s: %s\n", c->plugin_name, level_names[level], line);
 }
 
 static void
-svc_set_error(void *host_data, omni_status code, const char *message)
+svc_set_error (void *host_data, omni_status code, const char *message)
 {
   och_ctx *c = host_data;
 
   c->err_set = true;
   c->err_code = code;
-  och_one_line(c->err, sizeof c->err,
-               message != NULL ? message : "(no message)");
+  och_one_line (c->err, sizeof c->err,
+                message != NULL ? message : "(no message)");
 }
 
 static int
-svc_should_stop(void *host_data)
+svc_should_stop (void *host_data)
 {
   (void)host_data;
   return och_stop_flag != 0;
 }
 
 static void
-svc_waiting(void *host_data, uint32_t wait_ms, const char *reason)
+svc_waiting (void *host_data, uint32_t wait_ms, const char *reason)
 {
   och_ctx *c = host_data;
   char line[OCH_ERRLEN];
 
   if (c->quiet)
     return;
-  och_one_line(line, sizeof line, reason != NULL ? reason : "");
+  och_one_line (line, sizeof line, reason != NULL ? reason : "");
   if (c->progress != NULL)
-    och_progress_clear(c->progress);
-  fprintf(stderr, OCH_PROGRAM ": waiting %lu s: %s\n",
-          (unsigned long)((wait_ms + 999) / 1000), line);
+    och_progress_clear (c->progress);
+  fprintf (stderr, OCH_PROGRAM ": waiting %lu s: %s\n",
+           (unsigned long)((wait_ms + 999) / 1000), line);
 }
 
 static void
-services_init(omni_host_services *svc, och_ctx *ctx)
+services_init (omni_host_services *svc, och_ctx *ctx)
 {
-  memset(svc, 0, sizeof *svc);
+  memset (svc, 0, sizeof *svc);
   svc->struct_size = (uint32_t)sizeof *svc;
   svc->host_data = ctx;
   svc->log = svc_log;
@@ -126,7 +126,7 @@ services_init(omni_host_services *svc, och_ctx *ctx)
 
 /* Forget the previous call's error before making the next one. */
 static void
-ctx_reset_error(och_ctx *c)
+ctx_reset_error (och_ctx *c)
 {
   c->err_set = false;
   c->err[0] = '\0';
@@ -134,19 +134,19 @@ ctx_reset_error(och_ctx *c)
 
 /* "<op> failed (CODE): <plugin's text>" */
 static void
-call_error(const och_ctx *c, const char *op, omni_status st, char *out,
-           size_t outlen)
+call_error (const och_ctx *c, const char *op, omni_status st, char *out,
+            size_t outlen)
 {
   /* A long plugin message is cut, which is fine for one line. */
-  if (snprintf(out, outlen, "%s failed (%s): %s", op, och_status_name(st),
-               c->err_set ? c->err : "the plugin gave no reason")
+  if (snprintf (out, outlen, "%s failed (%s): %s", op, och_status_name (st),
+                c->err_set ? c->err : "the plugin gave no reason")
       >= (int)outlen)
     out[outlen - 1] = '\0';
 }
 
 /* The exit status for an error a plugin call returned. */
 static int
-exit_for(omni_status st, bool in_init)
+exit_for (omni_status st, bool in_init)
 {
   switch (st) {
     case OMNI_ERR_AUTH:
@@ -163,7 +163,7 @@ exit_for(omni_status st, bool in_init)
 /* ---- signals ---------------------------------------------------------- */
 
 static void
-on_signal(int sig)
+on_signal (int sig)
 {
   static const char msg[]
       = OCH_PROGRAM ": second signal: exiting now (the state is consistent)\n";
@@ -171,32 +171,32 @@ on_signal(int sig)
   (void)sig;
   if (och_stop_flag) {
     /* The operator insists; durability never depended on a clean exit. */
-    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+    if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0) {
       /* nothing more to do */
     }
-    _exit(OCH_EXIT_STOPPED);
+    _exit (OCH_EXIT_STOPPED);
   }
   och_stop_flag = 1;
 }
 
 static void
-install_signals(void)
+install_signals (void)
 {
   struct sigaction sa;
 
-  memset(&sa, 0, sizeof sa);
+  memset (&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
+  sigemptyset (&sa.sa_mask);
   /* No SA_RESTART: a blocking call in the plugin returns early and polls
    * should_stop. */
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
 }
 
 /* ---- check ------------------------------------------------------------ */
 
 int
-och_cmd_check(const och_options *o)
+och_cmd_check (const och_options *o)
 {
   och_plugin p;
   och_config cfg;
@@ -208,23 +208,23 @@ och_cmd_check(const och_options *o)
   char err[OCH_ERRLEN];
   int rc = OCH_EXIT_USAGE;
 
-  memset(&cfg, 0, sizeof cfg);
-  if (och_plugin_load(&p, o->plugin_path, err, sizeof err) == -1) {
-    och_error("%s", err);
+  memset (&cfg, 0, sizeof cfg);
+  if (och_plugin_load (&p, o->plugin_path, err, sizeof err) == -1) {
+    och_error ("%s", err);
     return OCH_EXIT_USAGE;
   }
-  if (och_config_read(&cfg, o->config_path, err, sizeof err) == -1) {
-    och_error("%s", err);
+  if (och_config_read (&cfg, o->config_path, err, sizeof err) == -1) {
+    och_error ("%s", err);
     goto cleanup;
   }
-  memset(&ctx, 0, sizeof ctx);
+  memset (&ctx, 0, sizeof ctx);
   ctx.plugin_name = p.desc.name;
   ctx.quiet = o->quiet;
   ctx.verbose = o->verbose;
-  services_init(&svc, &ctx);
-  install_signals();
+  services_init (&svc, &ctx);
+  install_signals ();
 
-  memset(&ip, 0, sizeof ip);
+  memset (&ip, 0, sizeof ip);
   ip.struct_size = (uint32_t)sizeof ip;
   ip.source_id = cfg.source_id;
   ip.source_config_json = cfg.source_config_json;
@@ -232,23 +232,23 @@ och_cmd_check(const och_options *o)
   ip.mode = OMNI_SYNC_INCREMENTAL;
   ip.checkpoint = NULL;
   ip.resume = 0;
-  st = p.desc.init(&svc, &ip, &inst);
-  och_config_wipe_credentials(&cfg);
+  st = p.desc.init (&svc, &ip, &inst);
+  och_config_wipe_credentials (&cfg);
   if (st != OMNI_OK) {
-    call_error(&ctx, "init", st, err, sizeof err);
-    och_error("%s: %s", p.desc.name, err);
-    rc = exit_for(st, true);
+    call_error (&ctx, "init", st, err, sizeof err);
+    och_error ("%s: %s", p.desc.name, err);
+    rc = exit_for (st, true);
     inst = NULL;
     goto cleanup;
   }
-  printf("ok: %s connected\n", p.desc.name);
+  printf ("ok: %s connected\n", p.desc.name);
   rc = OCH_EXIT_OK;
 
 cleanup:
   if (inst != NULL)
-    p.desc.shutdown(inst);
-  och_config_free(&cfg);
-  och_plugin_unload(&p);
+    p.desc.shutdown (inst);
+  och_config_free (&cfg);
+  och_plugin_unload (&p);
   return rc;
 }
 
@@ -275,7 +275,7 @@ typedef struct och_sync {
 } och_sync;
 
 static void
-state_counts(och_sync *s)
+state_counts (och_sync *s)
 {
   int64_t n = s->state.run_indexed_base + s->created - s->deleted;
 
@@ -289,81 +289,81 @@ state_counts(och_sync *s)
  * checkpoint (the run's, or the source's when final).  In this order:
  * a checkpoint must never be on disk before its events. */
 static int
-checkpoint(och_sync *s, bool final, char *err, size_t errlen)
+checkpoint (och_sync *s, bool final, char *err, size_t errlen)
 {
   const char *text = NULL;
   omni_status st;
   char when[32];
 
-  if (och_events_sync(&s->events, err, errlen) == -1)
+  if (och_events_sync (&s->events, err, errlen) == -1)
     return -1;
-  ctx_reset_error(&s->ctx);
-  st = s->plugin.desc.checkpoint(s->inst, &text);
+  ctx_reset_error (&s->ctx);
+  st = s->plugin.desc.checkpoint (s->inst, &text);
   if (st != OMNI_OK || text == NULL) {
-    call_error(&s->ctx, "checkpoint", st == OMNI_OK ? OMNI_ERR_INTERNAL : st,
-               err, errlen);
+    call_error (&s->ctx, "checkpoint", st == OMNI_OK ? OMNI_ERR_INTERNAL : st,
+                err, errlen);
     return -1;
   }
-  if (!och_utf8_valid(text, strlen(text)))
-    return och_fail(err, errlen, "checkpoint failed: the text is not UTF-8");
-  state_counts(s);
+  if (!och_utf8_valid (text, strlen (text)))
+    return och_fail (err, errlen, "checkpoint failed: the text is not UTF-8");
+  state_counts (s);
   if (final) {
-    och_now_rfc3339(when);
-    if (och_state_set(&s->state.source_checkpoint, text) == -1
-        || och_state_set(&s->state.last_sync_at, when) == -1
-        || och_state_set(&s->state.last_ended_at, when) == -1
-        || och_state_set(&s->state.run_checkpoint, NULL) == -1
-        || och_state_set(&s->state.run_started_at, NULL) == -1)
-      return och_fail(err, errlen, "out of memory");
+    och_now_rfc3339 (when);
+    if (och_state_set (&s->state.source_checkpoint, text) == -1
+        || och_state_set (&s->state.last_sync_at, when) == -1
+        || och_state_set (&s->state.last_ended_at, when) == -1
+        || och_state_set (&s->state.run_checkpoint, NULL) == -1
+        || och_state_set (&s->state.run_started_at, NULL) == -1)
+      return och_fail (err, errlen, "out of memory");
     s->state.has_last_sync = true;
     s->state.last_sync_mode = s->mode;
     s->state.run_in_progress = false;
     s->state.run_attempts = 0;
     s->state.last_outcome = OCH_OUTCOME_COMPLETED;
-  } else if (och_state_set(&s->state.run_checkpoint, text) == -1)
-    return och_fail(err, errlen, "out of memory");
-  if (och_state_write(&s->state, s->o->state_path, err, errlen) == -1)
+  } else if (och_state_set (&s->state.run_checkpoint, text) == -1)
+    return och_fail (err, errlen, "out of memory");
+  if (och_state_write (&s->state, s->o->state_path, err, errlen) == -1)
     return -1;
   s->since_checkpoint = 0;
-  s->last_checkpoint = och_monotonic();
-  och_progress_checkpoint(&s->progress);
+  s->last_checkpoint = och_monotonic ();
+  och_progress_checkpoint (&s->progress);
   return 0;
 }
 
 /* A message for the operator, unless --quiet. */
-static void OCH_PRINTF(2, 3) notice(const och_sync *s, const char *fmt, ...)
+static void OCH_PRINTF (2, 3) notice (const och_sync *s, const char *fmt, ...)
 {
   va_list ap;
 
   if (s->o->quiet)
     return;
-  va_start(ap, fmt);
-  fputs(OCH_PROGRAM ": ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
+  va_start (ap, fmt);
+  fputs (OCH_PROGRAM ": ", stderr);
+  vfprintf (stderr, fmt, ap);
+  fputc ('\n', stderr);
+  va_end (ap);
 }
 
 /* Decide what this run is: a new one, a resumed one, or a restarted one.
  * Fills mode, *checkpoint and *resume, and prepares the run's fields of the
  * state (persisted only once init has succeeded). */
 static void
-plan_run(och_sync *s, const char **checkpoint, int *resume)
+plan_run (och_sync *s, const char **checkpoint, int *resume)
 {
   och_state *st = &s->state;
   char now[32];
 
-  och_now_rfc3339(now);
+  och_now_rfc3339 (now);
   *resume = 0;
   *checkpoint = st->source_checkpoint;
   if (st->run_in_progress) {
     s->mode = st->run_mode;
     if (s->o->mode_given && s->o->mode != st->run_mode)
-      notice(s, "--mode %s ignored: finishing the interrupted %s run first",
-             och_mode_name(s->o->mode), och_mode_name(st->run_mode));
+      notice (s, "--mode %s ignored: finishing the interrupted %s run first",
+              och_mode_name (s->o->mode), och_mode_name (st->run_mode));
     if (st->run_checkpoint != NULL && st->run_attempts <= MAX_RESUMES) {
-      notice(s, "resuming the interrupted %s run started %s",
-             och_mode_name(s->mode), st->run_started_at);
+      notice (s, "resuming the interrupted %s run started %s",
+              och_mode_name (s->mode), st->run_started_at);
       *resume = 1;
       *checkpoint = st->run_checkpoint;
       st->run_attempts++;
@@ -377,53 +377,53 @@ plan_run(och_sync *s, const char **checkpoint, int *resume)
        * its own checkpoint rather than the source's, so that the plugin
        * keeps what only that checkpoint knows (documents the run may have
        * indexed) and can still remove them if they are gone. */
-      notice(s,
-             "the interrupted %s run failed to resume %d times: starting "
-             "it over",
-             och_mode_name(s->mode), MAX_RESUMES);
-      och_state_set(&st->run_started_at, now);
+      notice (s,
+              "the interrupted %s run failed to resume %d times: starting "
+              "it over",
+              och_mode_name (s->mode), MAX_RESUMES);
+      och_state_set (&st->run_started_at, now);
       *checkpoint = st->run_checkpoint;
       st->run_attempts = 1;
       st->documents_indexed = st->run_indexed_base;
       return;
     }
-    notice(s,
-           "restarting the interrupted %s run from the last completed "
-           "sync (it had saved no checkpoint)",
-           och_mode_name(s->mode));
+    notice (s,
+            "restarting the interrupted %s run from the last completed "
+            "sync (it had saved no checkpoint)",
+            och_mode_name (s->mode));
     st->run_attempts = 1;
-    free(st->run_checkpoint);
+    free (st->run_checkpoint);
     st->run_checkpoint = NULL;
     st->documents_indexed = st->run_indexed_base;
     return;
   }
   s->mode = s->o->mode;
   if (s->mode == OMNI_SYNC_INCREMENTAL && !st->has_last_sync) {
-    notice(s, "no completed sync yet: running a full sync");
+    notice (s, "no completed sync yet: running a full sync");
     s->mode = OMNI_SYNC_FULL;
   }
   st->run_attempts = 1;
   st->run_indexed_base = st->documents_indexed;
-  och_state_set(&st->run_started_at, now);
+  och_state_set (&st->run_started_at, now);
 }
 
 /* Record the end of a run that did not complete, and persist it. */
 static void
-record_failure(och_sync *s, och_outcome outcome, const char *error)
+record_failure (och_sync *s, och_outcome outcome, const char *error)
 {
   char when[32], err[OCH_ERRLEN];
 
-  och_now_rfc3339(when);
+  och_now_rfc3339 (when);
   s->state.last_outcome = outcome;
-  och_state_set(&s->state.last_ended_at, when);
-  och_state_set(&s->state.last_error, error);
-  if (och_state_write(&s->state, s->o->state_path, err, sizeof err) == -1)
-    och_error("%s", err);
+  och_state_set (&s->state.last_ended_at, when);
+  och_state_set (&s->state.last_error, error);
+  if (och_state_write (&s->state, s->o->state_path, err, sizeof err) == -1)
+    och_error ("%s", err);
 }
 
 /* Ingest one batch.  Returns 0, or an exit status with err set. */
 static int
-ingest_batch(och_sync *s, const omni_change_batch *b, char *err, size_t errlen)
+ingest_batch (och_sync *s, const omni_change_batch *b, char *err, size_t errlen)
 {
   const char *sid = s->cfg.source_id;
 
@@ -433,39 +433,39 @@ ingest_batch(och_sync *s, const omni_change_batch *b, char *err, size_t errlen)
     omni_status st;
 
     if (ch->document_id == NULL || *ch->document_id == '\0') {
-      och_fail(err, errlen,
-               "plugin bug: change %zu of a batch has no "
-               "document id",
-               i);
+      och_fail (err, errlen,
+                "plugin bug: change %zu of a batch has no "
+                "document id",
+                i);
       return OCH_EXIT_FAILED;
     }
     switch (ch->kind) {
       case OMNI_CHANGE_CREATED:
       case OMNI_CHANGE_UPDATED:
-        ctx_reset_error(&s->ctx);
-        st = s->plugin.desc.fetch_document(s->inst, ch->document_id, &doc);
+        ctx_reset_error (&s->ctx);
+        st = s->plugin.desc.fetch_document (s->inst, ch->document_id, &doc);
         if (st == OMNI_ERR_NOT_FOUND) {
           /* Gone between listing and fetching: a deletion. */
-          if (och_events_delete(&s->events, sid, ch->document_id, err, errlen)
+          if (och_events_delete (&s->events, sid, ch->document_id, err, errlen)
               == -1)
             return OCH_EXIT_FAILED;
           s->deleted++;
           break;
         }
         if (st != OMNI_OK) {
-          call_error(&s->ctx, "fetch_document", st, err, errlen);
-          return exit_for(st, false);
+          call_error (&s->ctx, "fetch_document", st, err, errlen);
+          return exit_for (st, false);
         }
         if (doc == NULL || doc->document_id == NULL
-            || strcmp(doc->document_id, ch->document_id) != 0) {
-          och_fail(err, errlen,
-                   "plugin bug: fetch_document(%s) returned "
-                   "another document or none",
-                   ch->document_id);
+            || strcmp (doc->document_id, ch->document_id) != 0) {
+          och_fail (err, errlen,
+                    "plugin bug: fetch_document(%s) returned "
+                    "another document or none",
+                    ch->document_id);
           return OCH_EXIT_FAILED;
         }
-        if (och_events_upsert(&s->events, ch->kind == OMNI_CHANGE_CREATED, sid,
-                              doc, err, errlen)
+        if (och_events_upsert (&s->events, ch->kind == OMNI_CHANGE_CREATED, sid,
+                               doc, err, errlen)
             == -1)
           return OCH_EXIT_FAILED;
         if (ch->kind == OMNI_CHANGE_CREATED)
@@ -474,20 +474,20 @@ ingest_batch(och_sync *s, const omni_change_batch *b, char *err, size_t errlen)
           s->updated++;
         break;
       case OMNI_CHANGE_DELETED:
-        if (och_events_delete(&s->events, sid, ch->document_id, err, errlen)
+        if (och_events_delete (&s->events, sid, ch->document_id, err, errlen)
             == -1)
           return OCH_EXIT_FAILED;
         s->deleted++;
         break;
       default:
-        och_fail(err, errlen, "plugin bug: unknown change kind %d for %s",
-                 (int)ch->kind, ch->document_id);
+        och_fail (err, errlen, "plugin bug: unknown change kind %d for %s",
+                  (int)ch->kind, ch->document_id);
         return OCH_EXIT_FAILED;
     }
-    och_progress_update(&s->progress,
-                        b->done >= 0 ? b->done - (int64_t)(b->count - i - 1)
-                                     : s->created + s->updated + s->deleted,
-                        b->total);
+    och_progress_update (&s->progress,
+                         b->done >= 0 ? b->done - (int64_t)(b->count - i - 1)
+                                      : s->created + s->updated + s->deleted,
+                         b->total);
   }
   return 0;
 }
@@ -495,7 +495,7 @@ ingest_batch(och_sync *s, const omni_change_batch *b, char *err, size_t errlen)
 /* The loop: batches until DONE, an error, or a stop.  Returns an exit
  * status; err is set unless it is OCH_EXIT_OK or OCH_EXIT_STOPPED. */
 static int
-run_loop(och_sync *s, char *err, size_t errlen)
+run_loop (och_sync *s, char *err, size_t errlen)
 {
   const omni_change_batch *b;
   omni_status st;
@@ -508,43 +508,43 @@ run_loop(och_sync *s, char *err, size_t errlen)
       break;
     }
     b = NULL;
-    ctx_reset_error(&s->ctx);
-    st = s->plugin.desc.list_changes(s->inst, &b);
+    ctx_reset_error (&s->ctx);
+    st = s->plugin.desc.list_changes (s->inst, &b);
     if (st == OMNI_DONE) {
-      rc = checkpoint(s, true, err, errlen) == 0 ? OCH_EXIT_OK
-                                                 : OCH_EXIT_FAILED;
+      rc = checkpoint (s, true, err, errlen) == 0 ? OCH_EXIT_OK
+                                                  : OCH_EXIT_FAILED;
       return rc;
     }
     if (st != OMNI_OK) {
-      rc = exit_for(st, false);
+      rc = exit_for (st, false);
       if (rc != OCH_EXIT_STOPPED)
-        call_error(&s->ctx, "list_changes", st, err, errlen);
+        call_error (&s->ctx, "list_changes", st, err, errlen);
       break;
     }
     /* An empty batch is only allowed as a checkpoint request (a field
      * appended after ABI 1.0: read only when the plugin's batch has it). */
     bool must_checkpoint
         = b != NULL
-          && b->struct_size >= offsetof(omni_change_batch, flags)
-                                   + sizeof b->flags
+          && b->struct_size
+                 >= offsetof (omni_change_batch, flags) + sizeof b->flags
           && (b->flags & OMNI_BATCH_CHECKPOINT);
     if (b == NULL || (b->count == 0 && !must_checkpoint)
         || (b->count > 0 && b->changes == NULL)) {
-      och_fail(err, errlen,
-               "plugin bug: list_changes returned OK with an "
-               "empty batch");
+      och_fail (err, errlen,
+                "plugin bug: list_changes returned OK with an "
+                "empty batch");
       rc = OCH_EXIT_FAILED;
       break;
     }
-    rc = ingest_batch(s, b, err, errlen);
+    rc = ingest_batch (s, b, err, errlen);
     if (rc != 0) {
       batch_whole = false;
       break;
     }
     s->since_checkpoint += (int64_t)b->count;
     if (must_checkpoint || s->since_checkpoint >= s->o->checkpoint_every
-        || och_monotonic() - s->last_checkpoint >= s->o->checkpoint_seconds) {
-      if (checkpoint(s, false, err, errlen) == -1) {
+        || och_monotonic () - s->last_checkpoint >= s->o->checkpoint_seconds) {
+      if (checkpoint (s, false, err, errlen) == -1) {
         rc = OCH_EXIT_FAILED;
         batch_whole = false; /* nothing more to save */
         break;
@@ -556,32 +556,32 @@ run_loop(och_sync *s, char *err, size_t errlen)
    * out is ingested, so the plugin's checkpoint covers exactly that. */
   if (batch_whole && s->since_checkpoint > 0) {
     char why[OCH_ERRLEN];
-    if (checkpoint(s, false, why, sizeof why) == -1)
-      och_error("warning: could not save a last checkpoint: %s", why);
+    if (checkpoint (s, false, why, sizeof why) == -1)
+      och_error ("warning: could not save a last checkpoint: %s", why);
   } else if (!batch_whole) {
     /* Flush anyway: duplicates are harmless, the checkpoint stays put. */
     char why[OCH_ERRLEN];
-    if (och_events_sync(&s->events, why, sizeof why) == -1)
-      och_error("warning: %s", why);
+    if (och_events_sync (&s->events, why, sizeof why) == -1)
+      och_error ("warning: %s", why);
   }
   return rc;
 }
 
 static void
-summary(const och_sync *s, const char *what)
+summary (const och_sync *s, const char *what)
 {
   if (s->o->quiet)
     return;
-  fprintf(stderr,
-          OCH_PROGRAM ": %s (%s): %lld created, %lld updated, %lld deleted "
-                      "in %.1f s\n",
-          what, och_mode_name(s->mode), (long long)s->created,
-          (long long)s->updated, (long long)s->deleted,
-          och_monotonic() - s->started);
+  fprintf (stderr,
+           OCH_PROGRAM ": %s (%s): %lld created, %lld updated, %lld deleted "
+                       "in %.1f s\n",
+           what, och_mode_name (s->mode), (long long)s->created,
+           (long long)s->updated, (long long)s->deleted,
+           och_monotonic () - s->started);
 }
 
 int
-och_cmd_sync(const och_options *o)
+och_cmd_sync (const och_options *o)
 {
   och_sync s;
   omni_init_params ip;
@@ -591,46 +591,46 @@ och_cmd_sync(const och_options *o)
   bool existed = false;
   int resume = 0, rc = OCH_EXIT_USAGE;
 
-  memset(&s, 0, sizeof s);
+  memset (&s, 0, sizeof s);
   s.o = o;
   s.lock_fd = -1;
   s.events.fd = -1;
-  s.started = och_monotonic();
+  s.started = och_monotonic ();
   /* First thing: a SIGTERM that comes while we load must not kill us
    * between taking the lock and opening the run. */
-  install_signals();
+  install_signals ();
 
   if (o->config_path == NULL || o->state_path == NULL
       || o->events_path == NULL) {
-    och_error("sync needs --plugin, --config, --state and --events");
+    och_error ("sync needs --plugin, --config, --state and --events");
     return OCH_EXIT_USAGE;
   }
-  if ((s.lock_fd = och_state_lock(o->state_path, err, sizeof err)) == -1
-      || och_plugin_load(&s.plugin, o->plugin_path, err, sizeof err) == -1
-      || och_config_read(&s.cfg, o->config_path, err, sizeof err) == -1
-      || och_state_read(&s.state, o->state_path, true, &existed, err,
-                        sizeof err)
+  if ((s.lock_fd = och_state_lock (o->state_path, err, sizeof err)) == -1
+      || och_plugin_load (&s.plugin, o->plugin_path, err, sizeof err) == -1
+      || och_config_read (&s.cfg, o->config_path, err, sizeof err) == -1
+      || och_state_read (&s.state, o->state_path, true, &existed, err,
+                         sizeof err)
              == -1) {
-    och_error("%s", err);
+    och_error ("%s", err);
     goto cleanup;
   }
-  och_state_clean_temps(o->state_path);
+  och_state_clean_temps (o->state_path);
   if (!existed) {
-    if (och_state_set(&s.state.plugin, s.plugin.desc.name) == -1
-        || och_state_set(&s.state.source_id, s.cfg.source_id) == -1) {
-      och_error("out of memory");
+    if (och_state_set (&s.state.plugin, s.plugin.desc.name) == -1
+        || och_state_set (&s.state.source_id, s.cfg.source_id) == -1) {
+      och_error ("out of memory");
       goto cleanup;
     }
-  } else if (strcmp(s.state.plugin, s.plugin.desc.name) != 0
-             || strcmp(s.state.source_id, s.cfg.source_id) != 0) {
-    och_error("state file %s belongs to source %s of plugin %s, not to "
-              "source %s of plugin %s",
-              o->state_path, s.state.source_id, s.state.plugin, s.cfg.source_id,
-              s.plugin.desc.name);
+  } else if (strcmp (s.state.plugin, s.plugin.desc.name) != 0
+             || strcmp (s.state.source_id, s.cfg.source_id) != 0) {
+    och_error ("state file %s belongs to source %s of plugin %s, not to "
+               "source %s of plugin %s",
+               o->state_path, s.state.source_id, s.state.plugin,
+               s.cfg.source_id, s.plugin.desc.name);
     goto cleanup;
   }
-  if (och_events_open(&s.events, o->events_path, err, sizeof err) == -1) {
-    och_error("%s", err);
+  if (och_events_open (&s.events, o->events_path, err, sizeof err) == -1) {
+    och_error ("%s", err);
     goto cleanup;
   }
 
@@ -638,11 +638,11 @@ och_cmd_sync(const och_options *o)
   s.ctx.quiet = o->quiet;
   s.ctx.verbose = o->verbose;
   s.ctx.progress = &s.progress;
-  services_init(&s.svc, &s.ctx);
-  och_progress_init(&s.progress, !o->quiet, isatty(STDERR_FILENO) == 1);
+  services_init (&s.svc, &s.ctx);
+  och_progress_init (&s.progress, !o->quiet, isatty (STDERR_FILENO) == 1);
 
-  plan_run(&s, &ck, &resume);
-  memset(&ip, 0, sizeof ip);
+  plan_run (&s, &ck, &resume);
+  memset (&ip, 0, sizeof ip);
   ip.struct_size = (uint32_t)sizeof ip;
   ip.source_id = s.cfg.source_id;
   ip.source_config_json = s.cfg.source_config_json;
@@ -650,31 +650,31 @@ och_cmd_sync(const och_options *o)
   ip.mode = s.mode;
   ip.checkpoint = ck;
   ip.resume = resume;
-  ctx_reset_error(&s.ctx);
-  st = s.plugin.desc.init(&s.svc, &ip, &s.inst);
+  ctx_reset_error (&s.ctx);
+  st = s.plugin.desc.init (&s.svc, &ip, &s.inst);
   /* The plugin copied what it needs: our copy goes now. */
-  och_config_wipe_credentials(&s.cfg);
+  och_config_wipe_credentials (&s.cfg);
   if (st != OMNI_OK) {
     s.inst = NULL;
-    call_error(&s.ctx, "init", st, err, sizeof err);
-    rc = exit_for(st, true);
+    call_error (&s.ctx, "init", st, err, sizeof err);
+    rc = exit_for (st, true);
     if (ck != NULL && *ck != '\0' && st == OMNI_ERR_INVALID
-        && strstr(err, "checkpoint") != NULL)
+        && strstr (err, "checkpoint") != NULL)
       /* The operator needs to know which file holds it. */
-      och_error("%s: %s (checkpoint read from %s)", s.plugin.desc.name, err,
-                s.o->state_path);
+      och_error ("%s: %s (checkpoint read from %s)", s.plugin.desc.name, err,
+                 s.o->state_path);
     else
-      och_error("%s: %s", s.plugin.desc.name, err);
+      och_error ("%s: %s", s.plugin.desc.name, err);
     /* A new run that never started leaves no run behind; an interrupted
      * one stays open, one attempt older. */
     s.state.last_mode = s.mode;
     if (s.state.last_started_at == NULL || !s.state.run_in_progress) {
       char now[32];
-      och_now_rfc3339(now);
-      och_state_set(&s.state.last_started_at, now);
+      och_now_rfc3339 (now);
+      och_state_set (&s.state.last_started_at, now);
       s.state.created = s.state.updated = s.state.deleted = 0;
     }
-    record_failure(
+    record_failure (
         &s, rc == OCH_EXIT_STOPPED ? OCH_OUTCOME_STOPPED : OCH_OUTCOME_FAILED,
         err);
     goto cleanup;
@@ -685,47 +685,47 @@ och_cmd_sync(const och_options *o)
   s.state.run_mode = s.mode;
   if (!resume && s.state.run_started_at == NULL) {
     char now[32];
-    och_now_rfc3339(now);
-    och_state_set(&s.state.run_started_at, now);
+    och_now_rfc3339 (now);
+    och_state_set (&s.state.run_started_at, now);
   }
   s.state.last_outcome = OCH_OUTCOME_RUNNING;
   s.state.last_mode = s.mode;
-  och_state_set(&s.state.last_started_at, s.state.run_started_at);
-  och_state_set(&s.state.last_ended_at, NULL);
-  och_state_set(&s.state.last_error, NULL);
-  state_counts(&s);
-  if (och_state_write(&s.state, o->state_path, err, sizeof err) == -1) {
-    och_error("%s", err);
+  och_state_set (&s.state.last_started_at, s.state.run_started_at);
+  och_state_set (&s.state.last_ended_at, NULL);
+  och_state_set (&s.state.last_error, NULL);
+  state_counts (&s);
+  if (och_state_write (&s.state, o->state_path, err, sizeof err) == -1) {
+    och_error ("%s", err);
     rc = OCH_EXIT_FAILED;
     goto cleanup;
   }
-  s.last_checkpoint = och_monotonic();
+  s.last_checkpoint = och_monotonic ();
 
-  rc = run_loop(&s, err, sizeof err);
-  och_progress_clear(&s.progress);
+  rc = run_loop (&s, err, sizeof err);
+  och_progress_clear (&s.progress);
   switch (rc) {
     case OCH_EXIT_OK:
-      summary(&s, "sync complete");
+      summary (&s, "sync complete");
       break;
     case OCH_EXIT_STOPPED:
-      record_failure(&s, OCH_OUTCOME_STOPPED, "stopped by a signal");
-      summary(&s, "stopped, state saved; run sync again to resume");
+      record_failure (&s, OCH_OUTCOME_STOPPED, "stopped by a signal");
+      summary (&s, "stopped, state saved; run sync again to resume");
       break;
     default:
-      och_error("%s: %s", s.plugin.desc.name, err);
-      record_failure(&s, OCH_OUTCOME_FAILED, err);
+      och_error ("%s: %s", s.plugin.desc.name, err);
+      record_failure (&s, OCH_OUTCOME_FAILED, err);
       break;
   }
 
 cleanup:
   if (s.inst != NULL)
-    s.plugin.desc.shutdown(s.inst);
-  och_progress_clear(&s.progress);
-  och_events_close(&s.events);
-  och_state_free(&s.state);
-  och_config_free(&s.cfg);
-  och_plugin_unload(&s.plugin);
+    s.plugin.desc.shutdown (s.inst);
+  och_progress_clear (&s.progress);
+  och_events_close (&s.events);
+  och_state_free (&s.state);
+  och_config_free (&s.cfg);
+  och_plugin_unload (&s.plugin);
   if (s.lock_fd != -1)
-    close(s.lock_fd);
+    close (s.lock_fd);
   return rc;
 }

@@ -13,20 +13,20 @@
 #include "och.h"
 
 int
-och_fail(char *err, size_t errlen, const char *fmt, ...)
+och_fail (char *err, size_t errlen, const char *fmt, ...)
 {
   va_list ap;
 
   if (err != NULL && errlen > 0) {
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
+    va_start (ap, fmt);
+    vsnprintf (err, errlen, fmt, ap);
+    va_end (ap);
   }
   return -1;
 }
 
 void
-och_wipe(void *p, size_t n)
+och_wipe (void *p, size_t n)
 {
   /* Writes through a volatile pointer cannot be removed as dead stores. */
   volatile unsigned char *v = p;
@@ -36,16 +36,16 @@ och_wipe(void *p, size_t n)
 }
 
 void
-och_wipe_free(char *s)
+och_wipe_free (char *s)
 {
   if (s == NULL)
     return;
-  och_wipe(s, strlen(s));
-  free(s);
+  och_wipe (s, strlen (s));
+  free (s);
 }
 
 void
-och_one_line(char *out, size_t outlen, const char *in)
+och_one_line (char *out, size_t outlen, const char *in)
 {
   size_t i = 0;
 
@@ -65,56 +65,56 @@ och_one_line(char *out, size_t outlen, const char *in)
 }
 
 json_object *
-och_json_parse(const char *text, size_t len, char *err, size_t errlen)
+och_json_parse (const char *text, size_t len, char *err, size_t errlen)
 {
   json_tokener *tok = NULL;
   json_object *root = NULL;
   enum json_tokener_error jerr;
   size_t end;
 
-  tok = json_tokener_new_ex(64);
+  tok = json_tokener_new_ex (64);
   if (tok == NULL) {
-    och_fail(err, errlen, "out of memory");
+    och_fail (err, errlen, "out of memory");
     goto cleanup;
   }
-  json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-  if (text[len] != '\0' || memchr(text, '\0', len) != NULL) {
-    och_fail(err, errlen, "NUL byte inside JSON text");
+  json_tokener_set_flags (tok, JSON_TOKENER_STRICT);
+  if (text[len] != '\0' || memchr (text, '\0', len) != NULL) {
+    och_fail (err, errlen, "NUL byte inside JSON text");
     goto cleanup;
   }
   if (len >= INT32_MAX) {
-    och_fail(err, errlen, "JSON text too big");
+    och_fail (err, errlen, "JSON text too big");
     goto cleanup;
   }
   /* The length includes the terminating NUL, so that a top-level number
    * sees its end. */
-  root = json_tokener_parse_ex(tok, text, (int)len + 1);
-  jerr = json_tokener_get_error(tok);
+  root = json_tokener_parse_ex (tok, text, (int)len + 1);
+  jerr = json_tokener_get_error (tok);
   if (root == NULL || jerr != json_tokener_success) {
-    och_fail(err, errlen, "invalid JSON: %s",
-             jerr == json_tokener_continue ? "unexpected end of text"
-                                           : json_tokener_error_desc(jerr));
-    json_object_put(root);
+    och_fail (err, errlen, "invalid JSON: %s",
+              jerr == json_tokener_continue ? "unexpected end of text"
+                                            : json_tokener_error_desc (jerr));
+    json_object_put (root);
     root = NULL;
     goto cleanup;
   }
-  end = json_tokener_get_parse_end(tok);
+  end = json_tokener_get_parse_end (tok);
   for (; end < len; end++)
-    if (strchr(" \t\r\n", text[end]) == NULL) {
-      och_fail(err, errlen, "invalid JSON: trailing data after the value");
-      json_object_put(root);
+    if (strchr (" \t\r\n", text[end]) == NULL) {
+      och_fail (err, errlen, "invalid JSON: trailing data after the value");
+      json_object_put (root);
       root = NULL;
       goto cleanup;
     }
 
 cleanup:
   if (tok != NULL)
-    json_tokener_free(tok);
+    json_tokener_free (tok);
   return root;
 }
 
 int
-och_utf8_valid(const char *s, size_t len)
+och_utf8_valid (const char *s, size_t len)
 {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
@@ -155,8 +155,8 @@ och_utf8_valid(const char *s, size_t len)
 }
 
 int
-och_read_file(const char *path, size_t max, char **out, size_t *outlen,
-              unsigned *st_mode, char *err, size_t errlen)
+och_read_file (const char *path, size_t max, char **out, size_t *outlen,
+               unsigned *st_mode, char *err, size_t errlen)
 {
   int fd = -1, r = -1;
   struct stat st;
@@ -164,30 +164,30 @@ och_read_file(const char *path, size_t max, char **out, size_t *outlen,
   size_t len = 0;
 
   *out = NULL;
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd == -1) {
-    och_fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    och_fail (err, errlen, "cannot open %s: %s", path, strerror (errno));
     goto cleanup;
   }
-  if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-    och_fail(err, errlen, "%s is not a regular file", path);
+  if (fstat (fd, &st) == -1 || !S_ISREG (st.st_mode)) {
+    och_fail (err, errlen, "%s is not a regular file", path);
     goto cleanup;
   }
   if ((uint64_t)st.st_size > max) {
-    och_fail(err, errlen, "%s is too big (more than %zu bytes)", path, max);
+    och_fail (err, errlen, "%s is too big (more than %zu bytes)", path, max);
     goto cleanup;
   }
-  buf = malloc((size_t)st.st_size + 1);
+  buf = malloc ((size_t)st.st_size + 1);
   if (buf == NULL) {
-    och_fail(err, errlen, "out of memory");
+    och_fail (err, errlen, "out of memory");
     goto cleanup;
   }
   while (len < (size_t)st.st_size) {
-    ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+    ssize_t n = read (fd, buf + len, (size_t)st.st_size - len);
     if (n == -1 && errno == EINTR)
       continue;
     if (n == -1) {
-      och_fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+      och_fail (err, errlen, "cannot read %s: %s", path, strerror (errno));
       goto cleanup;
     }
     if (n == 0)
@@ -204,46 +204,46 @@ och_read_file(const char *path, size_t max, char **out, size_t *outlen,
 
 cleanup:
   if (buf != NULL) {
-    och_wipe(buf, (size_t)st.st_size + 1);
-    free(buf);
+    och_wipe (buf, (size_t)st.st_size + 1);
+    free (buf);
   }
   if (fd != -1)
-    close(fd);
+    close (fd);
   return r;
 }
 
 void
-och_now_rfc3339(char out[32])
+och_now_rfc3339 (char out[32])
 {
-  time_t t = time(NULL);
+  time_t t = time (NULL);
   struct tm tm;
 
-  if (gmtime_r(&t, &tm) == NULL
-      || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    snprintf(out, 32, "1970-01-01T00:00:00Z");
+  if (gmtime_r (&t, &tm) == NULL
+      || strftime (out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf (out, 32, "1970-01-01T00:00:00Z");
 }
 
 double
-och_monotonic(void)
+och_monotonic (void)
 {
   struct timespec ts;
 
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime (CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 const char *
-och_mode_name(omni_sync_mode mode)
+och_mode_name (omni_sync_mode mode)
 {
   return mode == OMNI_SYNC_FULL ? "full" : "incremental";
 }
 
 int
-och_mode_parse(const char *s, omni_sync_mode *out)
+och_mode_parse (const char *s, omni_sync_mode *out)
 {
-  if (strcmp(s, "full") == 0)
+  if (strcmp (s, "full") == 0)
     *out = OMNI_SYNC_FULL;
-  else if (strcmp(s, "incremental") == 0)
+  else if (strcmp (s, "incremental") == 0)
     *out = OMNI_SYNC_INCREMENTAL;
   else
     return -1;
@@ -251,7 +251,7 @@ och_mode_parse(const char *s, omni_sync_mode *out)
 }
 
 const char *
-och_status_name(omni_status st)
+och_status_name (omni_status st)
 {
   switch (st) {
     case OMNI_OK:

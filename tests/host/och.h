@@ -33,7 +33,7 @@
 #include "omni-connector.h"
 
 #if defined(__GNUC__)
-#define OCH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define OCH_PRINTF(f, a) __attribute__ ((format (printf, f, a)))
 #else
 #define OCH_PRINTF(f, a)
 #endif
@@ -57,47 +57,47 @@ enum {
 /* ------------------------------------------------------------------ */
 
 /* snprintf into err; returns -1 so callers can `return och_fail (...)`. */
-int och_fail(char *err, size_t errlen, const char *fmt, ...) OCH_PRINTF(3, 4);
+int och_fail (char *err, size_t errlen, const char *fmt, ...) OCH_PRINTF (3, 4);
 
 /* Overwrite n bytes in a way the compiler may not elide. */
-void och_wipe(void *p, size_t n);
+void och_wipe (void *p, size_t n);
 
 /* Wipe a NUL-terminated string in place, then free it.  Accepts NULL. */
-void och_wipe_free(char *s);
+void och_wipe_free (char *s);
 
 /* Copy `in` into out (size outlen >= 1) as one line: control characters
  * (newlines included) become spaces, the result is NUL-terminated and cut
  * at outlen - 1 bytes (never inside a UTF-8 sequence). */
-void och_one_line(char *out, size_t outlen, const char *in);
+void och_one_line (char *out, size_t outlen, const char *in);
 
 /* Parse len bytes of JSON strictly: depth limit 64, nothing but whitespace
  * after the value, text[len] must be the terminating NUL.  Returns a new
  * root the caller puts, or NULL with err set. */
-json_object *och_json_parse(const char *text, size_t len, char *err,
-                            size_t errlen);
+json_object *och_json_parse (const char *text, size_t len, char *err,
+                             size_t errlen);
 
 /* Non-zero when the len bytes are valid UTF-8 (no overlongs, no
  * surrogates).  NUL bytes are valid. */
-int och_utf8_valid(const char *s, size_t len);
+int och_utf8_valid (const char *s, size_t len);
 
 /* Read a whole regular file (at most max bytes) into a new NUL-terminated
  * buffer the caller frees (or wipes).  *st_mode receives its mode when not
  * NULL. */
-int och_read_file(const char *path, size_t max, char **out, size_t *outlen,
-                  unsigned *st_mode, char *err, size_t errlen);
+int och_read_file (const char *path, size_t max, char **out, size_t *outlen,
+                   unsigned *st_mode, char *err, size_t errlen);
 
 /* The current UTC time as RFC 3339 ("2025-01-31T12:00:00Z"). */
-void och_now_rfc3339(char out[32]);
+void och_now_rfc3339 (char out[32]);
 
 /* Monotonic seconds. */
-double och_monotonic(void);
+double och_monotonic (void);
 
 /* "full" / "incremental"; och_mode_parse returns -1 for anything else. */
-const char *och_mode_name(omni_sync_mode mode);
-int och_mode_parse(const char *s, omni_sync_mode *out);
+const char *och_mode_name (omni_sync_mode mode);
+int och_mode_parse (const char *s, omni_sync_mode *out);
 
 /* "OK", "TRANSIENT", "AUTH", ... for messages. */
-const char *och_status_name(omni_status st);
+const char *och_status_name (omni_status st);
 
 /* ------------------------------------------------------------------ */
 /* Plugin loading (och-load.c)                                        */
@@ -112,11 +112,11 @@ typedef struct och_plugin {
 /* dlopen PATH (RTLD_NOW|RTLD_LOCAL; a path without '/' is taken relative
  * to the current directory, never searched), call its entry once and
  * validate the descriptor.  On error nothing stays loaded. */
-int och_plugin_load(och_plugin *p, const char *path, char *err, size_t errlen);
+int och_plugin_load (och_plugin *p, const char *path, char *err, size_t errlen);
 
 /* dlclose, unless OMNI_CONNECTOR_HOST_NO_DLCLOSE=1 (valgrind keeps symbol
  * names).  Accepts a plugin that was never loaded. */
-void och_plugin_unload(och_plugin *p);
+void och_plugin_unload (och_plugin *p);
 
 /* ------------------------------------------------------------------ */
 /* The --config file (och-config.c)                                   */
@@ -132,13 +132,13 @@ typedef struct och_config {
  * by group or others.  Every copy of the credentials except
  * credentials_json is wiped before returning (best effort: json-c's
  * tokener may keep a fragment of the last string it scanned). */
-int och_config_read(och_config *c, const char *path, char *err, size_t errlen);
+int och_config_read (och_config *c, const char *path, char *err, size_t errlen);
 
 /* Wipe the credentials now (after init) without freeing the rest. */
-void och_config_wipe_credentials(och_config *c);
+void och_config_wipe_credentials (och_config *c);
 
 /* Wipe and free everything.  Accepts a zeroed config. */
-void och_config_free(och_config *c);
+void och_config_free (och_config *c);
 
 /* ------------------------------------------------------------------ */
 /* The --state file (och-state.c)                                     */
@@ -186,31 +186,31 @@ typedef struct och_state {
 
 /* Read PATH into *s (zeroed first).  A missing file is not an error when
  * missing_ok: *s is then empty and *existed false. */
-int och_state_read(och_state *s, const char *path, bool missing_ok,
-                   bool *existed, char *err, size_t errlen);
+int och_state_read (och_state *s, const char *path, bool missing_ok,
+                    bool *existed, char *err, size_t errlen);
 
 /* Replace PATH atomically: temp file in the same directory (mode 0600),
  * fsync, rename, fsync the directory. */
-int och_state_write(const och_state *s, const char *path, char *err,
-                    size_t errlen);
+int och_state_write (const och_state *s, const char *path, char *err,
+                     size_t errlen);
 
 /* Replace *field with a copy of value (NULL allowed).  -1 on ENOMEM. */
-int och_state_set(char **field, const char *value);
+int och_state_set (char **field, const char *value);
 
-void och_state_free(och_state *s);
+void och_state_free (och_state *s);
 
-const char *och_outcome_name(och_outcome o);
+const char *och_outcome_name (och_outcome o);
 
 /* Remove temp files a killed och_state_write left next to PATH.  Call it
  * with the lock held. */
-void och_state_clean_temps(const char *path);
+void och_state_clean_temps (const char *path);
 
 /* Exclusive lock on PATH.lock so that two hosts never share a state file.
  * Returns the lock's fd, or -1 (err says "already in use" or why). */
-int och_state_lock(const char *path, char *err, size_t errlen);
+int och_state_lock (const char *path, char *err, size_t errlen);
 
 /* 1 when PATH.lock is held by a running host, 0 when not, -1 unknown. */
-int och_state_lock_held(const char *path);
+int och_state_lock_held (const char *path);
 
 /* ------------------------------------------------------------------ */
 /* The --events writer (och-events.c)                                 */
@@ -225,22 +225,22 @@ typedef struct och_events {
 
 /* Open for appending (create 0600).  A torn last line, left by a write
  * that was killed, is cut off first (it lies after anything durable). */
-int och_events_open(och_events *e, const char *path, char *err, size_t errlen);
+int och_events_open (och_events *e, const char *path, char *err, size_t errlen);
 
 /* Queue one document_created/_updated event.  The three JSON texts must
  * parse as JSON objects and content must be UTF-8; else -1. */
-int och_events_upsert(och_events *e, bool created, const char *source_id,
-                      const omni_document *doc, char *err, size_t errlen);
+int och_events_upsert (och_events *e, bool created, const char *source_id,
+                       const omni_document *doc, char *err, size_t errlen);
 
 /* Queue one document_deleted event. */
-int och_events_delete(och_events *e, const char *source_id,
-                      const char *document_id, char *err, size_t errlen);
+int och_events_delete (och_events *e, const char *source_id,
+                       const char *document_id, char *err, size_t errlen);
 
 /* Write everything queued and fsync: afterwards it is durable. */
-int och_events_sync(och_events *e, char *err, size_t errlen);
+int och_events_sync (och_events *e, char *err, size_t errlen);
 
 /* Close (without syncing: call och_events_sync first).  Accepts closed. */
-void och_events_close(och_events *e);
+void och_events_close (och_events *e);
 
 /* ------------------------------------------------------------------ */
 /* Progress (och-progress.c)                                          */
@@ -257,16 +257,16 @@ typedef struct och_progress {
   int64_t done_at_start; /* to compute this process's rate */
 } och_progress;
 
-void och_progress_init(och_progress *p, bool enabled, bool tty);
+void och_progress_init (och_progress *p, bool enabled, bool tty);
 
 /* Record progress; redraws when it is time to. */
-void och_progress_update(och_progress *p, int64_t done, int64_t total);
+void och_progress_update (och_progress *p, int64_t done, int64_t total);
 
 /* A checkpoint was saved: plain mode prints a line. */
-void och_progress_checkpoint(och_progress *p);
+void och_progress_checkpoint (och_progress *p);
 
 /* Erase the live line before other text goes to stderr. */
-void och_progress_clear(och_progress *p);
+void och_progress_clear (och_progress *p);
 
 /* ------------------------------------------------------------------ */
 /* Sync (och-sync.c)                                                  */
@@ -287,12 +287,12 @@ typedef struct och_options {
 
 /* The subcommands; each returns an exit status and prints its own error
  * line. */
-int och_cmd_manifest(const och_options *o);
-int och_cmd_check(const och_options *o);
-int och_cmd_sync(const och_options *o);
-int och_cmd_status(const och_options *o);
+int och_cmd_manifest (const och_options *o);
+int och_cmd_check (const och_options *o);
+int och_cmd_sync (const och_options *o);
+int och_cmd_status (const och_options *o);
 
 /* Print "omni-connector-host: <text>" on stderr. */
-void och_error(const char *fmt, ...) OCH_PRINTF(1, 2);
+void och_error (const char *fmt, ...) OCH_PRINTF (1, 2);
 
 #endif /* OCH_H */

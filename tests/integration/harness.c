@@ -30,11 +30,12 @@ h_write_config (h_env *e, const char *token, const char *extra)
 {
   FILE *f = fopen (e->config, "w");
   ck_assert_ptr_nonnull (f);
-  fprintf (f,
-           "{\"source_id\":\"src1\",\"source_config\":{\"base_url\":\"%s\"%s%s},"
-           "\"credentials\":{\"api_key\":\"%s\"}}\n",
-           fp_server_url (e->srv), extra && *extra ? "," : "",
-           extra ? extra : "", token);
+  fprintf (
+      f,
+      "{\"source_id\":\"src1\",\"source_config\":{\"base_url\":\"%s\"%s%s},"
+      "\"credentials\":{\"api_key\":\"%s\"}}\n",
+      fp_server_url (e->srv), extra && *extra ? "," : "", extra ? extra : "",
+      token);
   fclose (f);
   chmod (e->config, 0600);
 }
@@ -96,9 +97,9 @@ spawn (h_env *e, const char *const argv[])
       for (size_t i = 0; argv[i] && n < 63; i++)
         args[n++] = argv[i];
       args[n] = NULL;
-      execvp (args[0], (char *const *) (uintptr_t) args);
+      execvp (args[0], (char *const *)(uintptr_t)args);
     } else
-      execv (argv[0], (char *const *) (uintptr_t) argv);
+      execv (argv[0], (char *const *)(uintptr_t)argv);
     _exit (127);
   }
   return pid;
@@ -165,10 +166,10 @@ h_sync_start (h_env *e, const char *mode, const char *extra_arg)
   char host[512], plugin[512];
   host_path (host, sizeof host);
   plugin_path (plugin, sizeof plugin);
-  const char *argv[] = {host,     "sync",    "--plugin", plugin,
-                        "--config", e->config, "--state", e->state,
-                        "--events", e->events, "--mode", mode,
-                        extra_arg,  NULL};
+  const char *argv[]
+      = {host,      "sync",    "--plugin", plugin,     "--config",
+         e->config, "--state", e->state,   "--events", e->events,
+         "--mode",  mode,      extra_arg,  NULL};
   /* Appended, so that a sequence of runs can be read back. */
   return spawn (e, argv);
 }
@@ -242,13 +243,13 @@ find (const h_index *ix, int64_t id)
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (ix->ids[mid] == id)
-      return (ssize_t) mid;
+      return (ssize_t)mid;
     if (ix->ids[mid] < id)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return -(ssize_t) lo - 1;
+  return -(ssize_t)lo - 1;
 }
 
 /* Titles of linked documents (documentlink fields, "Title (#12)") are
@@ -270,7 +271,8 @@ strip_link_values (json_object *obj)
   json_object *cf = NULL;
   if (obj == NULL)
     return;
-  json_object_object_foreach (obj, key, val) {
+  json_object_object_foreach (obj, key, val)
+  {
     if (json_object_is_type (val, json_type_string)
         && strncmp (key, "cf_", 3) == 0
         && names_a_document (json_object_get_string (val)))
@@ -279,8 +281,9 @@ strip_link_values (json_object *obj)
   json_object *extra = NULL;
   if (json_object_object_get_ex (obj, "extra", &extra)
       && json_object_object_get_ex (extra, "custom_fields", &cf)) {
-    json_object_object_foreach (cf, k2, v2) {
-      (void) k2;
+    json_object_object_foreach (cf, k2, v2)
+    {
+      (void)k2;
       if (json_object_is_type (v2, json_type_string)
           && names_a_document (json_object_get_string (v2)))
         json_object_set_string (v2, "");
@@ -300,14 +303,14 @@ strip_link_lines (json_object *ev)
   const char *s = json_object_get_string (content);
   while (*s) {
     const char *nl = strchr (s, '\n');
-    size_t len = nl ? (size_t) (nl - s + 1) : strlen (s);
+    size_t len = nl ? (size_t)(nl - s + 1) : strlen (s);
     char line[4096];
-    snprintf (line, sizeof line, "%.*s", (int) (len < 4000 ? len : 4000), s);
+    snprintf (line, sizeof line, "%.*s", (int)(len < 4000 ? len : 4000), s);
     if (!(strncmp (line, "  - ", 4) == 0 && names_a_document (line)))
       opl_buf_append (&b, s, len);
     s += len;
   }
-  json_object_set_string_len (content, b.data ? b.data : "", (int) b.len);
+  json_object_set_string_len (content, b.data ? b.data : "", (int)b.len);
   opl_buf_free (&b);
 }
 
@@ -322,14 +325,14 @@ digest_event (json_object *ev)
   }
   if (json_object_object_get_ex (ev, "attributes", &attrs))
     strip_link_values (attrs);
-  static const char *const keys[] = {"content", "metadata", "permissions",
-                                     "attributes"};
+  static const char *const keys[]
+      = {"content", "metadata", "permissions", "attributes"};
   uint64_t h = 1469598103934665603u;
   for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
     json_object *v = NULL;
     json_object_object_get_ex (ev, keys[k], &v);
     const char *t = json_object_to_json_string_ext (v, JSON_C_TO_STRING_PLAIN);
-    for (const unsigned char *p = (const unsigned char *) t; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
       h ^= *p;
       h *= 1099511628211u;
     }
@@ -340,8 +343,7 @@ digest_event (json_object *ev)
 }
 
 static void
-upsert (h_index *ix, int64_t id, int64_t us, const char *title,
-        uint64_t digest)
+upsert (h_index *ix, int64_t id, int64_t us, const char *title, uint64_t digest)
 {
   ssize_t at = find (ix, id);
   if (at >= 0) {
@@ -351,7 +353,7 @@ upsert (h_index *ix, int64_t id, int64_t us, const char *title,
     ix->titles[at] = strdup (title ? title : "");
     return;
   }
-  size_t pos = (size_t) (-at - 1);
+  size_t pos = (size_t)(-at - 1);
   ix->ids = realloc (ix->ids, (ix->n + 1) * sizeof *ix->ids);
   ix->modified_us = realloc (ix->modified_us, (ix->n + 1) * sizeof (int64_t));
   ix->titles = realloc (ix->titles, (ix->n + 1) * sizeof (char *));
@@ -377,9 +379,10 @@ erase (h_index *ix, int64_t id)
   ssize_t at = find (ix, id);
   if (at < 0)
     return;
-  size_t pos = (size_t) at;
+  size_t pos = (size_t)at;
   free (ix->titles[pos]);
-  memmove (ix->ids + pos, ix->ids + pos + 1, (ix->n - pos - 1) * sizeof *ix->ids);
+  memmove (ix->ids + pos, ix->ids + pos + 1,
+           (ix->n - pos - 1) * sizeof *ix->ids);
   memmove (ix->modified_us + pos, ix->modified_us + pos + 1,
            (ix->n - pos - 1) * sizeof (int64_t));
   memmove (ix->titles + pos, ix->titles + pos + 1,
@@ -471,7 +474,7 @@ h_converged (h_env *e, char *why, size_t whylen)
     snprintf (why, whylen,
               "server shows %zu documents, index holds %zu (first extra: "
               "%lld)",
-              n, ix.n, (long long) extra);
+              n, ix.n, (long long)extra);
     ok = false;
   }
   for (size_t i = 0; ok && i < n; i++) {
@@ -483,12 +486,12 @@ h_converged (h_env *e, char *why, size_t whylen)
     ssize_t at = find (&ix, id);
     if (at < 0) {
       snprintf (why, whylen, "document %lld missing from the index",
-                (long long) id);
+                (long long)id);
       ok = false;
     } else if (ix.modified_us[at] != parse_us (mod)) {
       snprintf (why, whylen,
                 "document %lld is stale in the index (server modified %s)",
-                (long long) id, mod);
+                (long long)id, mod);
       ok = false;
     }
   }
@@ -511,11 +514,11 @@ h_same_index (const h_env *a, const h_env *b, char *why, size_t whylen)
   }
   for (size_t i = 0; ok && i < x.n; i++) {
     if (x.ids[i] != y.ids[i]) {
-      snprintf (why, whylen, "document %lld against %lld",
-                (long long) x.ids[i], (long long) y.ids[i]);
+      snprintf (why, whylen, "document %lld against %lld", (long long)x.ids[i],
+                (long long)y.ids[i]);
       ok = false;
     } else if (x.digest[i] != y.digest[i]) {
-      snprintf (why, whylen, "document %lld differs", (long long) x.ids[i]);
+      snprintf (why, whylen, "document %lld differs", (long long)x.ids[i]);
       ok = false;
     }
   }

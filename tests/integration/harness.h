@@ -13,11 +13,11 @@
 #include "fake-paperless.h"
 
 typedef struct h_env {
-  char dir[256];         /* temporary directory for this test */
+  char dir[256]; /* temporary directory for this test */
   char config[300];
   char state[300];
   char events[300];
-  char out[300];         /* the host's stdout + stderr of the last run */
+  char out[300]; /* the host's stdout + stderr of the last run */
   fp_server *srv;
 } h_env;
 
@@ -39,12 +39,12 @@ int h_wait (pid_t pid);
 
 /* The index rebuilt from the events file. */
 typedef struct h_index {
-  int64_t *ids;          /* sorted */
-  int64_t *modified_us;  /* metadata.updated_at of the last upsert */
+  int64_t *ids;         /* sorted */
+  int64_t *modified_us; /* metadata.updated_at of the last upsert */
   char **titles;
-  uint64_t *digest;      /* of content, metadata, permissions, attributes */
+  uint64_t *digest; /* of content, metadata, permissions, attributes */
   size_t n;
-  size_t created, updated, deleted;  /* event counts */
+  size_t created, updated, deleted; /* event counts */
 } h_index;
 
 void h_replay (const h_env *e, h_index *ix);

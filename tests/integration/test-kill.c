@@ -25,7 +25,7 @@ static unsigned
 env_uint (const char *name, unsigned def)
 {
   const char *v = getenv (name);
-  return v && *v ? (unsigned) strtoul (v, NULL, 10) : def;
+  return v && *v ? (unsigned)strtoul (v, NULL, 10) : def;
 }
 
 /* xorshift: reproducible from the seed printed in the log. */
@@ -44,21 +44,21 @@ static void
 mutate (fp_server *srv, size_t n_docs, unsigned round)
 {
   char cmd[200], err[200];
-  int64_t id = 1 + (int64_t) (rnd () % n_docs);
+  int64_t id = 1 + (int64_t)(rnd () % n_docs);
   switch (rnd () % 6) {
     case 0:
       snprintf (cmd, sizeof cmd, "edit?id=%lld&title=round+%u+edit",
-                (long long) id, round);
+                (long long)id, round);
       break;
     case 1:
       snprintf (cmd, sizeof cmd, "add?title=added+in+round+%u&content=x",
                 round);
       break;
     case 2:
-      snprintf (cmd, sizeof cmd, "trash?id=%lld", (long long) id);
+      snprintf (cmd, sizeof cmd, "trash?id=%lld", (long long)id);
       break;
     case 3:
-      snprintf (cmd, sizeof cmd, "restore?id=%lld", (long long) id);
+      snprintf (cmd, sizeof cmd, "restore?id=%lld", (long long)id);
       break;
     case 4:
       snprintf (cmd, sizeof cmd, "rename?endpoint=tags&id=%u&name=tag+r%u",
@@ -66,7 +66,7 @@ mutate (fp_server *srv, size_t n_docs, unsigned round)
       break;
     default:
       snprintf (cmd, sizeof cmd, "note?id=%lld&note=note+%u&user=1",
-                (long long) id, round);
+                (long long)id, round);
       break;
   }
   /* Unknown ids (a purged or never-existing one) are fine: -1. */
@@ -78,7 +78,7 @@ START_TEST (sigkill_at_random_points_loses_nothing)
   unsigned n_docs = env_uint ("OPL_KILL_DOCS", 600);
   unsigned rounds = env_uint ("OPL_KILL_ROUNDS", 20);
   char err[256];
-  rng_state = env_uint ("OPL_KILL_SEED", (unsigned) time (NULL)) | 1u;
+  rng_state = env_uint ("OPL_KILL_SEED", (unsigned)time (NULL)) | 1u;
   fprintf (stderr, "kill test: %u documents, %u rounds, seed %u\n", n_docs,
            rounds, rng_state);
 
@@ -99,8 +99,8 @@ START_TEST (sigkill_at_random_points_loses_nothing)
     h_teardown (&probe);
   }
   clock_gettime (CLOCK_MONOTONIC, &t1);
-  long window_us = (t1.tv_sec - t0.tv_sec) * 1000000L
-                   + (t1.tv_nsec - t0.tv_nsec) / 1000;
+  long window_us
+      = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
   if (window_us < 20000)
     window_us = 20000;
 
@@ -116,7 +116,7 @@ START_TEST (sigkill_at_random_points_loses_nothing)
 
     pid_t pid = h_sync_start (&e, r % 4 == 3 ? "incremental" : "full",
                               "--checkpoint-every=10");
-    usleep ((useconds_t) (rnd () % (unsigned long) window_us));
+    usleep ((useconds_t)(rnd () % (unsigned long)window_us));
     kill (pid, SIGKILL);
     int rc = h_wait (pid);
     ck_assert_msg (rc == 128 + SIGKILL || rc == 0,

@@ -29,8 +29,8 @@ start_sample (void)
   snprintf (path, sizeof path, "%s/tests/data/sample-corpus.json", srcdir ());
   /* The corpus's own timestamps reach into 2026: the server's clock for
    * edits starts after them, as a real server's would. */
-  fp_options o = {.corpus_path = path,
-                  .clock_start_us = INT64_C (1798761600000000)};
+  fp_options o
+      = {.corpus_path = path, .clock_start_us = INT64_C (1798761600000000)};
   fp_server *s = fp_server_start (&o, err, sizeof err);
   ck_assert_msg (s != NULL, "fake server: %s", err);
   return s;
@@ -94,7 +94,8 @@ START_TEST (full_sync_of_sample_corpus)
   ck_assert (h_file_contains (e.events, "\"source_type\":\"paperless_ngx\""));
 
   /* status reports the completed sync. */
-  ck_assert_int_eq (h_host (&e, "status", "--state", "@state", (char *) NULL), 0);
+  ck_assert_int_eq (h_host (&e, "status", "--state", "@state", (char *)NULL),
+                    0);
   char count[32];
   snprintf (count, sizeof count, "%zu", n);
   ck_assert_msg (h_file_contains (e.out, count), "status lacks the count");
@@ -109,8 +110,8 @@ START_TEST (incremental_with_nothing_changed_is_cheap)
   /* 10,000 documents; fewer under valgrind (OPL_IT_DOCS), where the count
    * of requests is the same constant. */
   const char *n = getenv ("OPL_IT_DOCS");
-  fp_server *srv = start_generated (n && *n ? strtoul (n, NULL, 10) : 10000,
-                                    NULL);
+  fp_server *srv
+      = start_generated (n && *n ? strtoul (n, NULL, 10) : 10000, NULL);
   h_env e;
   h_setup (&e, srv, NULL);
 
@@ -147,14 +148,18 @@ START_TEST (incremental_edits_adds_trash_and_renames)
   int64_t added = fp_server_add_document (srv, "Brand new", "new content");
   ck_assert_int_gt (added, 0);
   /* A rename bumps no document: only the plugin's fingerprints see it. */
-  ck_assert_int_eq (fp_server_command (srv, "rename?endpoint=correspondents&id=1&name=Renamed+Correspondent",
-                                       err, sizeof err),
-                    0);
+  ck_assert_int_eq (
+      fp_server_command (
+          srv, "rename?endpoint=correspondents&id=1&name=Renamed+Correspondent",
+          err, sizeof err),
+      0);
   ck_assert_int_eq (h_sync (&e, "incremental"), 0);
   assert_converged (&e);
   ck_assert (h_file_contains (e.events, "Edited title"));
-  ck_assert (h_file_contains (e.events, "\"document_deleted\",\"source_id\":\"src1\",\"document_id\":\"paperless:src1:3\"")
-             || h_file_contains (e.events, "paperless:src1:3\"}"));
+  ck_assert (
+      h_file_contains (e.events, "\"document_deleted\",\"source_id\":\"src1\","
+                                 "\"document_id\":\"paperless:src1:3\"")
+      || h_file_contains (e.events, "paperless:src1:3\"}"));
   ck_assert (h_file_contains (e.events, "Renamed Correspondent"));
   ck_assert (h_file_contains (e.events, "Brand new"));
 
@@ -260,7 +265,7 @@ START_TEST (auth_and_config_errors_have_exit_codes)
   h_setup (&e, srv, NULL);
 
   ck_assert_int_eq (h_host (&e, "check", "--plugin", "@plugin", "--config",
-                            "@config", (char *) NULL),
+                            "@config", (char *)NULL),
                     0);
   h_write_config (&e, "wrongtoken0000000000000000000000000000000", NULL);
   ck_assert_int_eq (h_sync (&e, "full"), 3);
@@ -272,7 +277,6 @@ START_TEST (auth_and_config_errors_have_exit_codes)
   fp_server_stop (srv);
 }
 END_TEST
-
 
 /* The sample archive's events, byte for byte, against a reviewed golden
  * file: any change to what Omni receives shows up here as a diff.  Set
@@ -313,7 +317,6 @@ START_TEST (sample_corpus_matches_golden_events)
 }
 END_TEST
 
-
 /* A page that keeps failing (a slow server timing out on 100 documents of
  * OCR text) is asked for again in smaller pages; nothing is lost. */
 START_TEST (failing_page_is_retried_smaller)
@@ -342,7 +345,6 @@ START_TEST (failing_page_is_retried_smaller)
   fp_server_stop (srv);
 }
 END_TEST
-
 
 /* A checkpoint this plugin cannot read: a clear error naming the state
  * file for an incremental sync, a warning and a fresh start for a full one. */
@@ -377,7 +379,6 @@ START_TEST (unusable_checkpoint)
 }
 END_TEST
 
-
 /* The server is upgraded or downgraded between syncs (the negotiated API
  * version changes), or restored from an older backup (its highest id goes
  * backwards): the next sync is a full one, with the reason logged, and the
@@ -386,8 +387,8 @@ START_TEST (server_changes_force_a_full_sync)
 {
   char path[512], err[256];
   snprintf (path, sizeof path, "%s/tests/data/sample-corpus.json", srcdir ());
-  fp_options o = {.corpus_path = path,
-                  .clock_start_us = INT64_C (1798761600000000)};
+  fp_options o
+      = {.corpus_path = path, .clock_start_us = INT64_C (1798761600000000)};
   fp_server *srv = fp_server_start (&o, err, sizeof err);
   ck_assert_msg (srv != NULL, "%s", err);
   h_env e;
@@ -420,7 +421,6 @@ START_TEST (server_changes_force_a_full_sync)
 }
 END_TEST
 
-
 /* Lookups deleted or renamed bump no document in Paperless-ngx; the next
  * incremental sync must still correct every document that shows them:
  * the index then equals, document by document, what a fresh full sync
@@ -434,12 +434,12 @@ START_TEST (deleted_and_renamed_lookups_reach_the_index)
   ck_assert_int_eq (h_sync (&e, "full"), 0);
 
   const char *const changes[] = {
-    "rename?endpoint=custom_fields&id=1&name=Renamed+Field",
-    "rename?endpoint=tags&id=2&name=Renamed+Tag",
-    "rename?endpoint=document_types&id=1&name=Renamed+Type",
-    "delete-lookup?endpoint=correspondents&id=2",
-    "delete-lookup?endpoint=tags&id=3",
-    "delete-lookup?endpoint=storage_paths&id=1",
+      "rename?endpoint=custom_fields&id=1&name=Renamed+Field",
+      "rename?endpoint=tags&id=2&name=Renamed+Tag",
+      "rename?endpoint=document_types&id=1&name=Renamed+Type",
+      "delete-lookup?endpoint=correspondents&id=2",
+      "delete-lookup?endpoint=tags&id=3",
+      "delete-lookup?endpoint=storage_paths&id=1",
   };
   for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
     ck_assert_msg (fp_server_command (srv, changes[i], err, sizeof err) == 0,

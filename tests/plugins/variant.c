@@ -21,24 +21,24 @@
 #include "omni-connector.h"
 
 /* Not every variant uses every operation. */
-#define UNUSED __attribute__((unused))
+#define UNUSED __attribute__ ((unused))
 
 struct omni_instance {
   omni_change_batch empty;
 };
 
 static UNUSED omni_status
-v_init(const omni_host_services *host, const omni_init_params *p,
-       omni_instance **out)
+v_init (const omni_host_services *host, const omni_init_params *p,
+        omni_instance **out)
 {
   (void)host;
   (void)p;
-  *out = calloc(1, sizeof **out);
+  *out = calloc (1, sizeof **out);
   return *out != NULL ? OMNI_OK : OMNI_ERR_INTERNAL;
 }
 
 static UNUSED omni_status
-v_list_changes(omni_instance *in, const omni_change_batch **out)
+v_list_changes (omni_instance *in, const omni_change_batch **out)
 {
   in->empty.struct_size = (uint32_t)sizeof in->empty;
   in->empty.total = 0;
@@ -47,7 +47,7 @@ v_list_changes(omni_instance *in, const omni_change_batch **out)
 }
 
 static UNUSED omni_status
-v_fetch_document(omni_instance *in, const char *id, const omni_document **out)
+v_fetch_document (omni_instance *in, const char *id, const omni_document **out)
 {
   (void)in;
   (void)id;
@@ -56,7 +56,7 @@ v_fetch_document(omni_instance *in, const char *id, const omni_document **out)
 }
 
 static UNUSED omni_status
-v_checkpoint(omni_instance *in, const char **out)
+v_checkpoint (omni_instance *in, const char **out)
 {
   (void)in;
   *out = "{}";
@@ -64,9 +64,9 @@ v_checkpoint(omni_instance *in, const char **out)
 }
 
 static UNUSED void
-v_shutdown(omni_instance *in)
+v_shutdown (omni_instance *in)
 {
-  free(in);
+  free (in);
 }
 
 #define OPS                                                                    \
@@ -80,13 +80,13 @@ static struct omni_connector_plugin plugin = {
     .name = "slot",
     OPS,
 };
-OMNI_CONNECTOR_REGISTER(plugin)
+OMNI_CONNECTOR_REGISTER (plugin)
 
 #elif defined(VARIANT_NOSYM)
 /* A shared object with functions but no entry: not a connector. */
-const char *not_a_connector(void);
+const char *not_a_connector (void);
 const char *
-not_a_connector(void)
+not_a_connector (void)
 {
   return "nope";
 }
@@ -95,23 +95,23 @@ not_a_connector(void)
 #if defined(VARIANT_MAJOR)
 #define NAME "major"
 #define MAJOR 99u
-#define SIZE ((uint32_t)sizeof(struct omni_connector_plugin))
+#define SIZE ((uint32_t)sizeof (struct omni_connector_plugin))
 #elif defined(VARIANT_SMALL)
 #define NAME "small"
 #define MAJOR ((uint32_t)OMNI_CONNECTOR_ABI_MAJOR)
-#define SIZE ((uint32_t)offsetof(struct omni_connector_plugin, shutdown))
+#define SIZE ((uint32_t)offsetof (struct omni_connector_plugin, shutdown))
 #elif defined(VARIANT_NULL)
 #define NAME "null"
 #elif defined(VARIANT_FUTURE)
 #define NAME "future"
 #define MAJOR ((uint32_t)OMNI_CONNECTOR_ABI_MAJOR)
-#define SIZE ((uint32_t)sizeof(struct future_plugin))
+#define SIZE ((uint32_t)sizeof (struct future_plugin))
 #endif
 
 /* A descriptor from a later minor: ours plus appended fields. */
 struct future_plugin {
   struct omni_connector_plugin base;
-  void (*appended_op)(omni_instance *);
+  void (*appended_op) (omni_instance *);
   const char *appended_text;
 };
 
@@ -121,10 +121,10 @@ static UNUSED struct future_plugin desc = {
     .appended_text = "a field this host does not know",
 };
 
-const omni_connector_plugin *omni_connector_plugin_entry(void)
-    __attribute__((visibility("default")));
+const omni_connector_plugin *omni_connector_plugin_entry (void)
+    __attribute__ ((visibility ("default")));
 const omni_connector_plugin *
-omni_connector_plugin_entry(void)
+omni_connector_plugin_entry (void)
 {
 #if defined(VARIANT_NULL)
   return NULL;

@@ -41,12 +41,12 @@ fill (opl_checkpoint *c)
     h->present = true;
     if (k == OPL_LK_GROUPS)
       continue; /* present, empty */
-    h->n = (size_t) k + 1;
+    h->n = (size_t)k + 1;
     h->v = calloc (h->n, sizeof *h->v);
     ck_assert_ptr_nonnull (h->v);
     for (size_t i = 0; i < h->n; i++) {
-      h->v[i].id = (int64_t) (i * 3 + 1);
-      h->v[i].hash = (uint32_t) (0xdeadbeefu * (i + 1) + (unsigned) k);
+      h->v[i].id = (int64_t)(i * 3 + 1);
+      h->v[i].hash = (uint32_t)(0xdeadbeefu * (i + 1) + (unsigned)k);
     }
   }
   c->lookups[OPL_LK_TAGS].v[0].hash = 0; /* leading zeros in hex */
@@ -434,7 +434,7 @@ START_TEST (test_recent)
   uint64_t st = 7;
   for (int i = 0; i < 3 * OPL_RECENT_MAX; i++) {
     st = st * 6364136223846793005ULL + 1442695040888963407ULL;
-    int64_t id = (int64_t) (st >> 40) % 100000 + 1;
+    int64_t id = (int64_t)(st >> 40) % 100000 + 1;
     ck_assert (opl_checkpoint_note_recent (&c, id, 1000 + i, 0));
     ck_assert_uint_le (c.n_recent, OPL_RECENT_MAX);
     ck_assert (opl_checkpoint_is_recent (&c, id, 1000 + i));
@@ -531,8 +531,8 @@ START_TEST (test_encode_odd_values)
   opl_checkpoint_init (&c);
   opl_checkpoint_init (&d);
   c.api_version = 99;
-  c.mode = (omni_sync_mode) 7;
-  c.step = (opl_step) 42;
+  c.mode = (omni_sync_mode)7;
+  c.step = (opl_step)42;
   char *t = opl_checkpoint_encode (&c);
   ck_assert_ptr_nonnull (t);
   ck_assert_msg (opl_checkpoint_decode (&d, t, err, sizeof err) == OMNI_OK,
@@ -553,7 +553,7 @@ checkpoint_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_exact_text);
-  tcase_add_loop_test (tc, test_rejects, 0, (int) (sizeof bad / sizeof *bad));
+  tcase_add_loop_test (tc, test_rejects, 0, (int)(sizeof bad / sizeof *bad));
   tcase_add_test (tc, test_rejects_large);
   tcase_add_test (tc, test_recent);
   tcase_add_test (tc, test_encode_odd_values);

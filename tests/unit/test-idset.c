@@ -30,7 +30,7 @@ check_invariant (const opl_idset *s)
     ck_assert_int_le (s->r[i].lo, s->r[i].hi);
     if (i)
       ck_assert_int_gt (s->r[i].lo, s->r[i - 1].hi + 1);
-    count += (uint64_t) (s->r[i].hi - s->r[i].lo) + 1;
+    count += (uint64_t)(s->r[i].hi - s->r[i].lo) + 1;
   }
   ck_assert_uint_eq (count, s->count);
 }
@@ -166,7 +166,7 @@ START_TEST (test_remove_next)
   check_round_trip (&s);
   /* The whole id space. */
   ck_assert (opl_idset_add_range (&s, 1, INT64_MAX));
-  ck_assert_uint_eq (s.count, (uint64_t) INT64_MAX);
+  ck_assert_uint_eq (s.count, (uint64_t)INT64_MAX);
   check_round_trip (&s);
   opl_idset_free (&s);
 }
@@ -261,7 +261,7 @@ START_TEST (test_random_vs_bitmap)
 
   for (int op = 0; op < OPS; op++) {
     uint64_t r = rnd (&st);
-    int64_t id = (int64_t) (rnd (&st) % U) + 1;
+    int64_t id = (int64_t)(rnd (&st) % U) + 1;
     switch (r % 8) {
       case 0:
       case 1:
@@ -269,7 +269,7 @@ START_TEST (test_random_vs_bitmap)
         bm[id] = 1;
         break;
       case 2: {
-        int64_t hi = id + (int64_t) (rnd (&st) % 40);
+        int64_t hi = id + (int64_t)(rnd (&st) % 40);
         if (hi > U)
           hi = U;
         ck_assert (opl_idset_add_range (&s, id, hi));
@@ -442,7 +442,7 @@ START_TEST (test_decode_edges)
   ck_assert_int_eq (opl_idset_max (&s), INT64_MAX);
   ck_assert_int_eq (
       opl_idset_decode (&s, "1+1y2p0ij32e8e6", 15, err, sizeof err), OMNI_OK);
-  ck_assert_uint_eq (s.count, (uint64_t) INT64_MAX);
+  ck_assert_uint_eq (s.count, (uint64_t)INT64_MAX);
   opl_idset_free (&s);
 }
 END_TEST
@@ -460,7 +460,7 @@ idset_suite (void)
   tcase_add_test (tc, test_random_vs_bitmap);
   tcase_add_test (tc, test_size_million);
   tcase_add_loop_test (tc, test_decode_rejects, 0,
-                       (int) (sizeof bad_inputs / sizeof *bad_inputs));
+                       (int)(sizeof bad_inputs / sizeof *bad_inputs));
   tcase_add_test (tc, test_decode_edges);
   suite_add_tcase (s, tc);
   return s;
