@@ -329,7 +329,7 @@ opl_idset_decode (opl_idset *s, const char *text, size_t len, char *err,
     return opl_fail (err, errlen, OMNI_ERR_INVALID, "id set: no text");
   while (pos < len) {
     size_t at = pos;
-    int64_t gap, extra;
+    int64_t gap = 0, extra = 0;
     if (pos > 0) {
       /* The previous range ended at a ',' (checked below). */
       pos++;

@@ -237,7 +237,7 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
       return st;
   }
   /* While this chunk is mapped and ingested, fetch the next one. */
-  if (inst->prefetch) {
+  if (inst->prefetch && n > 0) {
     int64_t next[1000];
     size_t k = 0;
     for (int64_t id = opl_idset_next (&cp->queue, ids[n - 1]); id != 0 && k < n;

@@ -96,7 +96,8 @@ main (int argc, char **argv)
   /* ru_maxrss is in KiB on Linux. */
   fprintf (f, "%.3f %.3f %ld %.3f %d\n", tv_s (ru.ru_utime), tv_s (ru.ru_stime),
            ru.ru_maxrss, wall, rc);
-  if ((f != stdout && fclose (f) != 0) || (f == stdout && fflush (f) != 0))
+  int bad = f == stdout ? fflush (f) : fclose (f);
+  if (bad != 0)
     return 2;
   return rc;
 }

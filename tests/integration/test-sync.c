@@ -156,10 +156,10 @@ START_TEST (incremental_edits_adds_trash_and_renames)
   ck_assert_int_eq (h_sync (&e, "incremental"), 0);
   assert_converged (&e);
   ck_assert (h_file_contains (e.events, "Edited title"));
-  ck_assert (
-      h_file_contains (e.events, "\"document_deleted\",\"source_id\":\"src1\","
-                                 "\"document_id\":\"paperless:src1:3\"")
-      || h_file_contains (e.events, "paperless:src1:3\"}"));
+  ck_assert (h_file_contains (e.events,
+                              "\"document_deleted\",\"source_id\":\"src1\","
+                              "\"document_id\":\"paperless:src1:3\"")
+             || h_file_contains (e.events, "paperless:src1:3\"}"));
   ck_assert (h_file_contains (e.events, "Renamed Correspondent"));
   ck_assert (h_file_contains (e.events, "Brand new"));
 
