@@ -105,7 +105,10 @@ opl_sync_plan (omni_instance *inst, omni_sync_mode asked, bool resume,
     why = "the server shows far fewer documents than the index holds";
 
   if (why && (mode != OMNI_SYNC_FULL || resume)) {
-    opl_logf (&inst->log, OMNI_LOG_WARNING, "running a full sync: %s", why);
+    /* The first sync of a source is full by design: no warning for it. */
+    opl_logf (&inst->log,
+              cp->watermark_us == 0 ? OMNI_LOG_INFO : OMNI_LOG_WARNING,
+              "running a full sync: %s", why);
     mode = OMNI_SYNC_FULL;
     resume = false;
   }
@@ -185,8 +188,9 @@ refresh_lookups (omni_instance *inst, char *err, size_t errlen)
 {
   inst->lookup_refreshes++;
   opl_logf (&inst->log, OMNI_LOG_INFO,
-            "a document names a tag, correspondent, type, path or field "
-            "created since the sync began: reloading names");
+            "a document refers to a tag, correspondent, type, path or "
+            "field missing from the lists read at the start: reading them "
+            "again (ids the token cannot see stay #<id>)");
   return opl_sync_load_lookups (inst, err, errlen);
 }
 
