@@ -23,21 +23,6 @@
 /* Spill the queue to the file (no fsync) beyond this many bytes. */
 #define SPILL_AT (1024 * 1024)
 
-static int
-write_all (int fd, const char *p, size_t n)
-{
-  while (n > 0) {
-    ssize_t w = write (fd, p, n);
-    if (w == -1 && errno == EINTR)
-      continue;
-    if (w == -1)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 /* Cut a torn last line (a write killed half-way).  Everything durable ends
  * with a newline, so the torn bytes are past the last checkpoint and the
  * run that resumes writes those events again. */
@@ -107,7 +92,7 @@ fail:
 static int
 spill (och_events *e, char *err, size_t errlen)
 {
-  if (e->len > 0 && write_all (e->fd, e->buf, e->len) == -1)
+  if (e->len > 0 && och_write_all (e->fd, e->buf, e->len) == -1)
     return och_fail (err, errlen, "cannot write events file %s: %s", e->path,
                      strerror (errno));
   e->len = 0;

@@ -350,21 +350,6 @@ build (const och_state *s)
   return root;
 }
 
-static int
-write_all (int fd, const char *p, size_t n)
-{
-  while (n > 0) {
-    ssize_t w = write (fd, p, n);
-    if (w == -1 && errno == EINTR)
-      continue;
-    if (w == -1)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 /* The directory part of path ("." when there is none), in a new string. */
 static char *
 dir_of (const char *path)
@@ -412,8 +397,8 @@ och_state_write (const och_state *s, const char *path, char *err, size_t errlen)
     goto cleanup;
   }
   linked = true;
-  if (write_all (fd, text, strlen (text)) == -1 || write_all (fd, "\n", 1) == -1
-      || fsync (fd) == -1) {
+  if (och_write_all (fd, text, strlen (text)) == -1
+      || och_write_all (fd, "\n", 1) == -1 || fsync (fd) == -1) {
     och_fail (err, errlen, "cannot write %s: %s", tmp, strerror (errno));
     goto cleanup;
   }

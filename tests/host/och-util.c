@@ -273,3 +273,19 @@ och_status_name (omni_status st)
   }
   return "unknown status";
 }
+
+/* write(2) until everything is written or a real error (EINTR retried). */
+int
+och_write_all (int fd, const char *p, size_t n)
+{
+  while (n > 0) {
+    ssize_t w = write (fd, p, n);
+    if (w == -1 && errno == EINTR)
+      continue;
+    if (w == -1)
+      return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}

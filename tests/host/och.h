@@ -56,6 +56,9 @@ enum {
 /* Helpers (och-util.c)                                               */
 /* ------------------------------------------------------------------ */
 
+/* write(2) all n bytes, retrying EINTR; 0 or -1 with errno. */
+int och_write_all (int fd, const char *p, size_t n);
+
 /* snprintf into err; returns -1 so callers can `return och_fail (...)`. */
 int och_fail (char *err, size_t errlen, const char *fmt, ...) OCH_PRINTF (3, 4);
 
