@@ -99,166 +99,243 @@ spill (och_events *e, char *err, size_t errlen)
   return 0;
 }
 
-/* Serialise obj as one line onto the queue. */
+/* Room for n more bytes on the queue. */
 static int
-queue (och_events *e, json_object *obj, char *err, size_t errlen)
+reserve (och_events *e, size_t n, char *err, size_t errlen)
 {
-  const char *text;
-  size_t n;
+  size_t cap;
+  char *b;
 
-  text = json_object_to_json_string_ext (
-      obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  if (text == NULL)
+  if (e->cap - e->len >= n)
+    return 0;
+  if (n > SIZE_MAX / 2 - e->len)
     return och_fail (err, errlen, "out of memory");
-  n = strlen (text);
-  if (e->len + n + 1 > e->cap) {
-    size_t cap = e->cap ? e->cap : 64 * 1024;
-    char *b;
-    while (cap < e->len + n + 1)
-      cap *= 2;
-    if ((b = realloc (e->buf, cap)) == NULL)
-      return och_fail (err, errlen, "out of memory");
-    e->buf = b;
-    e->cap = cap;
-  }
-  memcpy (e->buf + e->len, text, n);
-  e->buf[e->len + n] = '\n';
-  e->len += n + 1;
-  if (e->len >= SPILL_AT)
-    return spill (e, err, errlen);
+  cap = e->cap ? e->cap : 64 * 1024;
+  while (cap < e->len + n)
+    cap *= 2;
+  if ((b = realloc (e->buf, cap)) == NULL)
+    return och_fail (err, errlen, "out of memory");
+  e->buf = b;
+  e->cap = cap;
   return 0;
 }
 
-/* Add key: parsed JSON object text, or fail naming the document. */
 static int
-add_json (json_object *ev, const char *key, const char *text,
-          const char *doc_id, char *err, size_t errlen)
+put (och_events *e, const char *s, size_t n, char *err, size_t errlen)
+{
+  if (reserve (e, n, err, errlen) == -1)
+    return -1;
+  memcpy (e->buf + e->len, s, n);
+  e->len += n;
+  return 0;
+}
+
+#define PUT_LIT(e, lit, err, errlen) put (e, lit, sizeof lit - 1, err, errlen)
+
+/* Bytes a JSON string cannot hold as they are: controls, '"' and '\'. */
+static bool
+needs_escape (unsigned char c)
+{
+  return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* Append s as a JSON string, escaped as json-c does (short escapes where
+ * JSON has them, else \u00xx; '/' as it is), so that lines are the same
+ * bytes whichever writer made them.  The text of a document is most of
+ * every line: copy runs that need no escape with one memcpy. */
+static int
+put_string (och_events *e, const char *s, size_t len, char *err, size_t errlen)
+{
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = (const unsigned char *)s;
+  size_t run = 0;
+
+  if (PUT_LIT (e, "\"", err, errlen) == -1)
+    return -1;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = p[i];
+    char esc[6] = {'\\', 0, '0', '0', 0, 0};
+    size_t n = 2;
+
+    if (!needs_escape (c))
+      continue;
+    if (put (e, s + run, i - run, err, errlen) == -1)
+      return -1;
+    run = i + 1;
+    switch (c) {
+      case '\b':
+        esc[1] = 'b';
+        break;
+      case '\t':
+        esc[1] = 't';
+        break;
+      case '\n':
+        esc[1] = 'n';
+        break;
+      case '\f':
+        esc[1] = 'f';
+        break;
+      case '\r':
+        esc[1] = 'r';
+        break;
+      case '"':
+      case '\\':
+        esc[1] = (char)c;
+        break;
+      default:
+        esc[1] = 'u';
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 0xf];
+        n = 6;
+    }
+    if (put (e, esc, n, err, errlen) == -1)
+      return -1;
+  }
+  if (put (e, s + run, len - run, err, errlen) == -1)
+    return -1;
+  return PUT_LIT (e, "\"", err, errlen);
+}
+
+/* Append ,"key":<text>, where text must be a JSON object.  It is parsed to
+ * check it (strict JSON, valid UTF-8) and copied as it is when it is one
+ * line; a plugin that pretty-prints gets it re-serialised. */
+static int
+put_object (och_events *e, const char *key, const char *text,
+            const char *doc_id, char *err, size_t errlen)
 {
   char why[OCH_ERRLEN];
   json_object *v;
+  const char *out;
+  size_t len;
+  int r = -1;
 
   if (text == NULL)
     return och_fail (err, errlen, "plugin gave no %s for document %s", key,
                      doc_id);
-  v = och_json_parse (text, strlen (text), why, sizeof why);
+  len = strlen (text);
+  v = och_json_parse (text, len, why, sizeof why);
   if (v == NULL)
     return och_fail (err, errlen, "plugin gave bad %s for document %s: %s", key,
                      doc_id, why);
   if (!json_object_is_type (v, json_type_object)) {
-    json_object_put (v);
-    return och_fail (err, errlen,
-                     "plugin gave bad %s for document %s: not a JSON object",
-                     key, doc_id);
+    och_fail (err, errlen,
+              "plugin gave bad %s for document %s: not a JSON object", key,
+              doc_id);
+    goto cleanup;
   }
-  if (json_object_object_add (ev, key, v) != 0) {
-    json_object_put (v);
-    return och_fail (err, errlen, "out of memory");
+  out = text;
+  if (memchr (text, '\n', len) != NULL || memchr (text, '\r', len) != NULL) {
+    out = json_object_to_json_string_ext (
+        v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (out == NULL) {
+      och_fail (err, errlen, "out of memory");
+      goto cleanup;
+    }
+    len = strlen (out);
   }
-  return 0;
+  if (PUT_LIT (e, ",\"", err, errlen) == -1
+      || put (e, key, strlen (key), err, errlen) == -1
+      || PUT_LIT (e, "\":", err, errlen) == -1
+      || put (e, out, len, err, errlen) == -1)
+    goto cleanup;
+  r = 0;
+
+cleanup:
+  json_object_put (v);
+  return r;
 }
 
+/* Begin a line with the fields every event has; the id must be non-empty
+ * UTF-8. */
 static int
-add_str (json_object *ev, const char *key, const char *s, size_t len, char *err,
-         size_t errlen)
+put_head (och_events *e, const char *type, const char *source_id,
+          const char *document_id, char *err, size_t errlen)
 {
-  json_object *v = json_object_new_string_len (s, (int)len);
-
-  if (v == NULL || json_object_object_add (ev, key, v) != 0) {
-    json_object_put (v);
-    return och_fail (err, errlen, "out of memory");
-  }
+  if (document_id == NULL || *document_id == '\0'
+      || !och_utf8_valid (document_id, strlen (document_id)))
+    return och_fail (err, errlen,
+                     "plugin gave an empty or non-UTF-8 document id");
+  if (PUT_LIT (e, "{\"type\":", err, errlen) == -1
+      || put_string (e, type, strlen (type), err, errlen) == -1
+      || PUT_LIT (e, ",\"source_id\":", err, errlen) == -1
+      || put_string (e, source_id, strlen (source_id), err, errlen) == -1
+      || PUT_LIT (e, ",\"document_id\":", err, errlen) == -1
+      || put_string (e, document_id, strlen (document_id), err, errlen) == -1)
+    return -1;
   return 0;
 }
 
-/* The fields every event has; the id must be non-empty UTF-8. */
-static json_object *
-new_event (const char *type, const char *source_id, const char *document_id,
-           char *err, size_t errlen)
+/* End the line; spill a long queue. */
+static int
+put_end (och_events *e, char *err, size_t errlen)
 {
-  json_object *ev;
-
-  if (document_id == NULL || *document_id == '\0'
-      || !och_utf8_valid (document_id, strlen (document_id))) {
-    och_fail (err, errlen, "plugin gave an empty or non-UTF-8 document id");
-    return NULL;
-  }
-  ev = json_object_new_object ();
-  if (ev == NULL) {
-    och_fail (err, errlen, "out of memory");
-    return NULL;
-  }
-  if (add_str (ev, "type", type, strlen (type), err, errlen) == -1
-      || add_str (ev, "source_id", source_id, strlen (source_id), err, errlen)
-             == -1
-      || add_str (ev, "document_id", document_id, strlen (document_id), err,
-                  errlen)
-             == -1) {
-    json_object_put (ev);
-    return NULL;
-  }
-  return ev;
+  if (PUT_LIT (e, "}\n", err, errlen) == -1)
+    return -1;
+  if (e->len >= SPILL_AT)
+    return spill (e, err, errlen);
+  return 0;
 }
 
 int
 och_events_upsert (och_events *e, bool created, const char *source_id,
                    const omni_document *doc, char *err, size_t errlen)
 {
-  json_object *ev;
-  int r = -1;
+  size_t start = e->len;
 
-  ev = new_event (created ? "document_created" : "document_updated", source_id,
-                  doc->document_id, err, errlen);
-  if (ev == NULL)
-    return -1;
   if (doc->content == NULL && doc->content_len > 0) {
     och_fail (err, errlen, "plugin gave no content for document %s",
-              doc->document_id);
-    goto cleanup;
+              doc->document_id ? doc->document_id : "(none)");
+    goto fail;
   }
+  if (put_head (e, created ? "document_created" : "document_updated", source_id,
+                doc->document_id, err, errlen)
+      == -1)
+    goto fail;
   if (doc->content_len > 0
       && !och_utf8_valid (doc->content, doc->content_len)) {
     och_fail (err, errlen, "plugin gave non-UTF-8 content for document %s",
               doc->document_id);
-    goto cleanup;
+    goto fail;
   }
   if (doc->content_len > (size_t)INT32_MAX) {
     och_fail (err, errlen, "content of document %s is too big",
               doc->document_id);
-    goto cleanup;
+    goto fail;
   }
-  if (add_str (ev, "content", doc->content ? doc->content : "",
-               doc->content_len, err, errlen)
-          == -1
-      || add_json (ev, "metadata", doc->metadata_json, doc->document_id, err,
-                   errlen)
+  if (PUT_LIT (e, ",\"content\":", err, errlen) == -1
+      || put_string (e, doc->content ? doc->content : "", doc->content_len, err,
+                     errlen)
              == -1
-      || add_json (ev, "permissions", doc->permissions_json, doc->document_id,
-                   err, errlen)
+      || put_object (e, "metadata", doc->metadata_json, doc->document_id, err,
+                     errlen)
              == -1
-      || add_json (ev, "attributes", doc->attributes_json, doc->document_id,
-                   err, errlen)
+      || put_object (e, "permissions", doc->permissions_json, doc->document_id,
+                     err, errlen)
+             == -1
+      || put_object (e, "attributes", doc->attributes_json, doc->document_id,
+                     err, errlen)
              == -1)
-    goto cleanup;
-  r = queue (e, ev, err, errlen);
+    goto fail;
+  return put_end (e, err, errlen);
 
-cleanup:
-  json_object_put (ev);
-  return r;
+fail:
+  /* Nothing of a refused event stays queued. */
+  e->len = start;
+  return -1;
 }
 
 int
 och_events_delete (och_events *e, const char *source_id,
                    const char *document_id, char *err, size_t errlen)
 {
-  json_object *ev;
-  int r;
+  size_t start = e->len;
 
-  ev = new_event ("document_deleted", source_id, document_id, err, errlen);
-  if (ev == NULL)
+  if (put_head (e, "document_deleted", source_id, document_id, err, errlen)
+      == -1) {
+    e->len = start;
     return -1;
-  r = queue (e, ev, err, errlen);
-  json_object_put (ev);
-  return r;
+  }
+  return put_end (e, err, errlen);
 }
 
 int

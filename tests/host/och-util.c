@@ -77,7 +77,8 @@ och_json_parse (const char *text, size_t len, char *err, size_t errlen)
     och_fail (err, errlen, "out of memory");
     goto cleanup;
   }
-  json_tokener_set_flags (tok, JSON_TOKENER_STRICT);
+  json_tokener_set_flags (tok,
+                          JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
   if (text[len] != '\0' || memchr (text, '\0', len) != NULL) {
     och_fail (err, errlen, "NUL byte inside JSON text");
     goto cleanup;
@@ -125,7 +126,15 @@ och_utf8_valid (const char *s, size_t len)
     uint32_t cp;
 
     if (c < 0x80) {
+      /* Text is mostly ASCII: step over it a word at a time. */
+      uint64_t w;
       i++;
+      while (len - i >= sizeof w) {
+        memcpy (&w, p + i, sizeof w);
+        if ((w & UINT64_C (0x8080808080808080)) != 0)
+          break;
+        i += sizeof w;
+      }
       continue;
     }
     if (c >= 0xc2 && c <= 0xdf) {

@@ -56,14 +56,18 @@ doc (const char *id, const char *content)
   return d;
 }
 
+/* One-line object texts are copied as they are; a pretty-printed one is
+ * re-serialised, so that each event stays one line.  Content is escaped
+ * as json-c escapes ('/' as it is, controls as \u00xx). */
 START_TEST (test_shape)
 {
   och_events e;
-  omni_document d = doc ("x:1", "line \"one\"\n\xc3\xa9/</");
+  omni_document d = doc ("x:1", "line \"one\"\n\xc3\xa9/</\\\x01\x1f\b\f\r\t");
   char err[OCH_ERRLEN], *text;
 
   ck_assert_int_eq (och_events_open (&e, path, err, sizeof err), 0);
   ck_assert_int_eq (och_events_upsert (&e, true, "s", &d, err, sizeof err), 0);
+  d.permissions_json = "{\n  \"public\": false,\r\n  \"users\": [\"a@b.c\"]\n}";
   ck_assert_int_eq (och_events_upsert (&e, false, "s", &d, err, sizeof err), 0);
   ck_assert_int_eq (och_events_delete (&e, "s", "x:1", err, sizeof err), 0);
   ck_assert_int_eq (och_events_sync (&e, err, sizeof err), 0);
@@ -72,13 +76,13 @@ START_TEST (test_shape)
   ck_assert_str_eq (
       text,
       "{\"type\":\"document_created\",\"source_id\":\"s\",\"document_id\":"
-      "\"x:1\",\"content\":\"line \\\"one\\\"\\n\xc3\xa9/</\",\"metadata\":"
-      "{\"title\":\"T\"},\"permissions\":{\"public\":false,\"users\":"
-      "[\"a@b.c\"]},\"attributes\":{}}\n"
+      "\"x:1\",\"content\":\"line \\\"one\\\"\\n\xc3\xa9/</\\\\\\u0001\\u001f"
+      "\\b\\f\\r\\t\",\"metadata\":{\"title\": \"T\"},\"permissions\":"
+      "{\"public\": false, \"users\": [\"a@b.c\"]},\"attributes\":{}}\n"
       "{\"type\":\"document_updated\",\"source_id\":\"s\",\"document_id\":"
-      "\"x:1\",\"content\":\"line \\\"one\\\"\\n\xc3\xa9/</\",\"metadata\":"
-      "{\"title\":\"T\"},\"permissions\":{\"public\":false,\"users\":"
-      "[\"a@b.c\"]},\"attributes\":{}}\n"
+      "\"x:1\",\"content\":\"line \\\"one\\\"\\n\xc3\xa9/</\\\\\\u0001\\u001f"
+      "\\b\\f\\r\\t\",\"metadata\":{\"title\": \"T\"},\"permissions\":"
+      "{\"public\":false,\"users\":[\"a@b.c\"]},\"attributes\":{}}\n"
       "{\"type\":\"document_deleted\",\"source_id\":\"s\",\"document_id\":"
       "\"x:1\"}\n");
   free (text);
@@ -124,13 +128,33 @@ START_TEST (test_refuses_bad_input)
   d = doc ("x:1", "bad \xff utf-8");
   ck_assert_int_eq (och_events_upsert (&e, true, "s", &d, err, sizeof err), -1);
   ck_assert_ptr_nonnull (strstr (err, "non-UTF-8 content"));
+  d = doc ("x:1", "ok");
+  d.metadata_json = "{\"title\":\"bad \xff utf-8\"}";
+  ck_assert_int_eq (och_events_upsert (&e, true, "s", &d, err, sizeof err), -1);
+  ck_assert_ptr_nonnull (strstr (err, "bad metadata for document x:1"));
+  d = doc ("x:1", "ok");
+  d.metadata_json = "{} {}";
+  ck_assert_int_eq (och_events_upsert (&e, true, "s", &d, err, sizeof err), -1);
+  ck_assert_ptr_nonnull (strstr (err, "bad metadata for document x:1"));
   d = doc ("", "ok");
   ck_assert_int_eq (och_events_upsert (&e, true, "s", &d, err, sizeof err), -1);
   ck_assert_int_eq (och_events_delete (&e, "s", "\xc3", err, sizeof err), -1);
+  /* A refusal after a good event takes back only its own bytes. */
+  d = doc ("x:2", "fine");
+  ck_assert_int_eq (och_events_upsert (&e, true, "s", &d, err, sizeof err), 0);
+  d = doc ("x:3", "half");
+  d.attributes_json = "{\"a\":";
+  ck_assert_int_eq (och_events_upsert (&e, true, "s", &d, err, sizeof err), -1);
   ck_assert_int_eq (och_events_sync (&e, err, sizeof err), 0);
   och_events_close (&e);
   text = slurp ();
-  ck_assert_str_eq (text, ""); /* nothing half-written */
+  /* nothing half-written */
+  ck_assert_str_eq (
+      text,
+      "{\"type\":\"document_created\",\"source_id\":\"s\",\"document_id\":"
+      "\"x:2\",\"content\":\"fine\",\"metadata\":{\"title\": \"T\"},"
+      "\"permissions\":{\"public\": false, \"users\": [\"a@b.c\"]},"
+      "\"attributes\":{}}\n");
   free (text);
 }
 END_TEST

@@ -177,7 +177,26 @@ h_sync_start (h_env *e, const char *mode, const char *extra_arg)
 int
 h_sync (h_env *e, const char *mode)
 {
-  return h_wait (h_sync_start (e, mode, NULL));
+  int rc = h_wait (h_sync_start (e, mode, NULL));
+
+  /* A crash (or a sanitizer's abort) is no expected outcome: show what the
+   * host said, or the test log would hold only the exit status. */
+  if (rc >= 128) {
+    char tail[2048];
+    FILE *f = fopen (e->out, "r");
+    size_t n = 0;
+
+    if (f != NULL) {
+      if (fseek (f, -(long)(sizeof tail - 1), SEEK_END) != 0)
+        rewind (f);
+      n = fread (tail, 1, sizeof tail - 1, f);
+      fclose (f);
+    }
+    tail[n] = '\0';
+    fprintf (stderr, "host (%s sync) exited %d; its output ends:\n%s\n", mode,
+             rc, tail);
+  }
+  return rc;
 }
 
 char *
