@@ -18,6 +18,7 @@ plugin_libopl_la_SOURCES += \
 	plugin/opl-manifest.c \
 	plugin/opl-http.c \
 	plugin/opl-api.c \
+	plugin/opl-idpage.c \
 	plugin/opl-sync.c \
 	plugin/opl-rename.c \
 	plugin/opl-titles.c \

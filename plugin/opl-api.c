@@ -248,24 +248,53 @@ get_with_retries (opl_api *a, const char *path_query, int version,
 }
 
 static omni_status
-parse_body (const opl_api *a, const opl_response *r, const char *path,
-            json_object **out, char *err, size_t errlen)
+refuse_html (const opl_response *r, const char *path, char *err, size_t errlen)
+{
+  if (!looks_like_html (r))
+    return OMNI_OK;
+  return opl_fail (err, errlen, OMNI_ERR_INVALID,
+                   "/api/%.*s returned an HTML page where JSON was "
+                   "expected: a proxy login page, a captive portal, or "
+                   "base_url pointing at the web UI of something else",
+                   (int)strcspn (path, "?"), path);
+}
+
+static omni_status
+parse_body (const opl_response *r, const char *path, json_object **out,
+            char *err, size_t errlen)
 {
   char why[200];
-  size_t plen = strcspn (path, "?");
 
-  if (looks_like_html (r))
-    return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                     "/api/%.*s returned an HTML page where JSON was "
-                     "expected: a proxy login page, a captive portal, or "
-                     "base_url pointing at the web UI of something else",
-                     (int)plen, path);
+  if (refuse_html (r, path, err, errlen) != OMNI_OK)
+    return OMNI_ERR_INVALID;
   *out = opl_json_parse (r->body.data, r->body.len, why, sizeof why);
   if (*out == NULL)
-    return opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s: %s", (int)plen,
-                     path, why);
-  (void)a;
+    return opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s: %s",
+                     (int)strcspn (path, "?"), path, why);
   return OMNI_OK;
+}
+
+/* GET one page of an id listing into p (see opl_id_page_parse). */
+static omni_status
+get_id_page (opl_api *a, const char *path, bool want_modified, opl_id_page *p,
+             char *err, size_t errlen)
+{
+  opl_response r;
+  omni_status st;
+  char why[300];
+
+  opl_response_init (&r);
+  st = get_with_retries (a, path, a->api_version, &r, err, errlen);
+  if (st == OMNI_OK)
+    st = refuse_html (&r, path, err, errlen);
+  if (st == OMNI_OK
+      && opl_id_page_parse (p, r.body.data, r.body.len, want_modified, why,
+                            sizeof why)
+             != OMNI_OK)
+    st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s: %s",
+                   (int)strcspn (path, "?"), path, why);
+  opl_response_free (&r);
+  return st;
 }
 
 omni_status
@@ -279,7 +308,7 @@ opl_api_get_json (opl_api *a, const char *path_query, json_object **out,
   opl_response_init (&r);
   st = get_with_retries (a, path_query, a->api_version, &r, err, errlen);
   if (st == OMNI_OK)
-    st = parse_body (a, &r, path_query, out, err, errlen);
+    st = parse_body (&r, path_query, out, err, errlen);
   opl_response_free (&r);
   return st;
 }
@@ -362,7 +391,7 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
     version = r.x_api_version;
   }
   a->api_version = version;
-  st = parse_body (a, &r, probe, &page, err, errlen);
+  st = parse_body (&r, probe, &page, err, errlen);
   if (st != OMNI_OK)
     goto cleanup;
   char why[300];
@@ -387,10 +416,20 @@ cleanup:
   return st;
 }
 
+/* How walk_pages reads a page: as a json-c tree (lookup lists, small), or
+ * as ids (id listings, up to list_page_size items: see opl-idpage.c). */
+typedef enum walk_kind { WALK_TREE, WALK_IDS, WALK_IDS_MODIFIED } walk_kind;
+
+/* A page as a page_fn sees it: `results` for WALK_TREE, else `ids`. */
+typedef struct walk_page {
+  json_object *results;
+  const opl_id_page *ids;
+} walk_page;
+
 /* Walk pages of `base` (a path with query, without page parameters),
  * calling fn for each results list.  Stops at the last page, on an empty
  * page, or at a 404 past the end (the set shrank under us). */
-typedef omni_status (*page_fn) (void *ud, json_object *results, char *err,
+typedef omni_status (*page_fn) (void *ud, const walk_page *pg, char *err,
                                 size_t errlen);
 
 /* The highest integer "id" of a results list, 0 when none has one. */
@@ -406,6 +445,47 @@ max_item_id (json_object *results)
   return max;
 }
 
+/* One page of a walk: fetch it, check its shape, hand it to fn.  *got is
+ * the number of items, *page_max their highest id. */
+static omni_status
+walk_one (opl_api *a, const char *path, unsigned page, walk_kind kind,
+          opl_id_page *ids, page_fn fn, void *ud, size_t *got,
+          int64_t *page_max, bool *has_next, char *err, size_t errlen)
+{
+  json_object *root = NULL, *results = NULL;
+  walk_page pg = {NULL, NULL};
+  omni_status st;
+  char why[300];
+
+  if (kind == WALK_TREE) {
+    st = opl_api_get_json (a, path, &root, err, errlen);
+    if (st != OMNI_OK)
+      return st;
+    results = opl_api_page_results (root, NULL, has_next, why, sizeof why);
+    if (results == NULL) {
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s page %u: %s",
+                     (int)strcspn (path, "?"), path, page, why);
+      goto cleanup;
+    }
+    *got = json_object_array_length (results);
+    *page_max = max_item_id (results);
+    pg.results = results;
+  } else {
+    st = get_id_page (a, path, kind == WALK_IDS_MODIFIED, ids, err, errlen);
+    if (st != OMNI_OK)
+      return st;
+    *got = ids->n;
+    *page_max = opl_id_page_max_id (ids);
+    *has_next = ids->has_next;
+    pg.ids = ids;
+  }
+  st = fn (ud, &pg, err, errlen);
+
+cleanup:
+  json_object_put (root);
+  return st;
+}
+
 /* Every walk asks for ordering=id, so each page must bring an id above
  * those of the pages before (a page may repeat a few when the list
  * shrinks under us).  A page with nothing new means the server (or a
@@ -413,56 +493,54 @@ max_item_id (json_object *results)
  * stopping there would miss the rest of the list (which the id
  * reconciliation would take for deletions). */
 static omni_status
-walk_pages (opl_api *a, const char *base, unsigned page_size, page_fn fn,
-            void *ud, bool *forbidden, char *err, size_t errlen)
+walk_pages (opl_api *a, const char *base, unsigned page_size, walk_kind kind,
+            page_fn fn, void *ud, bool *forbidden, char *err, size_t errlen)
 {
   omni_status st = OMNI_OK;
+  opl_id_page ids = {0};
   int64_t seen_max = 0;
   size_t plen = strcspn (base, "?");
   for (unsigned page = 1;; page++) {
     char path[2048];
-    json_object *root = NULL;
     bool has_next = false;
+    size_t got = 0;
+    int64_t page_max = 0;
     int n = snprintf (path, sizeof path, "%s%spage_size=%u&page=%u", base,
                       strchr (base, '?') ? "&" : "?", page_size, page);
-    if (n < 0 || (size_t)n >= sizeof path)
-      return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "request too long");
-    st = opl_api_get_json (a, path, &root, err, errlen);
+    if (n < 0 || (size_t)n >= sizeof path) {
+      st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "request too long");
+      break;
+    }
+    st = walk_one (a, path, page, kind, &ids, fn, ud, &got, &page_max,
+                   &has_next, err, errlen);
     if (st == OMNI_ERR_NOT_FOUND && page > 1) {
       opl_logf (a->log, OMNI_LOG_DEBUG,
                 "page %u of %s is gone: the list shrank while reading it", page,
                 base);
-      return OMNI_OK;
+      st = OMNI_OK;
+      break;
     }
     if (st == OMNI_ERR_AUTH && forbidden && strstr (err, "HTTP 403")) {
       *forbidden = true;
-      return OMNI_OK;
+      st = OMNI_OK;
+      break;
     }
-    if (st != OMNI_OK)
-      return st;
-    char why[300];
-    json_object *results
-        = opl_api_page_results (root, NULL, &has_next, why, sizeof why);
-    if (results == NULL)
-      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/%.*s page %u: %s",
-                     (int)plen, base, page, why);
-    else
-      st = fn (ud, results, err, errlen);
-    size_t got = results ? json_object_array_length (results) : 0;
-    int64_t page_max = results ? max_item_id (results) : 0;
-    json_object_put (root);
     if (st != OMNI_OK || got == 0)
-      return st;
-    if (page_max <= seen_max || page >= 10000000u)
-      return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                       "/api/%.*s: page %u only repeats earlier items: the "
-                       "server or a cache in front of it ignores the page "
-                       "parameter",
-                       (int)plen, base, page);
+      break;
+    if (page_max <= seen_max || page >= 10000000u) {
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "/api/%.*s: page %u only repeats earlier items: the "
+                     "server or a cache in front of it ignores the page "
+                     "parameter",
+                     (int)plen, base, page);
+      break;
+    }
     if (!has_next)
-      return st;
+      break;
     seen_max = page_max;
   }
+  opl_id_page_free (&ids);
+  return st;
 }
 
 struct ids_ctx {
@@ -472,14 +550,12 @@ struct ids_ctx {
 };
 
 static omni_status
-ids_page (void *ud, json_object *results, char *err, size_t errlen)
+ids_page (void *ud, const walk_page *pg, char *err, size_t errlen)
 {
   struct ids_ctx *c = ud;
-  size_t n = json_object_array_length (results);
-  for (size_t i = 0; i < n; i++) {
-    int64_t id;
-    if (!opl_json_get_int (json_object_array_get_idx (results, i), "id", &id)
-        || id < 1)
+  for (size_t i = 0; i < pg->ids->n; i++) {
+    int64_t id = pg->ids->items[i].id;
+    if (id < 1)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "document list item %zu has no valid \"id\"", i);
     if (!c->cb (c->ud, id, 0))
@@ -498,8 +574,8 @@ opl_api_list_ids (opl_api *a, const char *filter, opl_id_cb cb, void *ud,
                     filter, *filter ? "&" : "");
   if (n < 0 || (size_t)n >= sizeof base)
     return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "filter too long");
-  return walk_pages (a, base, a->cfg->list_page_size, ids_page, &c, NULL, err,
-                     errlen);
+  return walk_pages (a, base, a->cfg->list_page_size, WALK_IDS, ids_page, &c,
+                     NULL, err, errlen);
 }
 
 /* Seek state for opl_api_list_changed. */
@@ -525,29 +601,22 @@ tie_has (const struct changed_ctx *c, int64_t id)
 }
 
 static omni_status
-changed_page (void *ud, json_object *results, char *err, size_t errlen)
+changed_items (struct changed_ctx *c, const opl_id_page *p, char *err,
+               size_t errlen)
 {
-  struct changed_ctx *c = ud;
-  size_t n = json_object_array_length (results);
   int64_t first_us = -1;
 
-  c->got = n;
-  c->all_at_one_time = n > 0;
-  for (size_t i = 0; i < n; i++) {
-    json_object *item = json_object_array_get_idx (results, i);
-    int64_t id;
-    const char *mod;
-    size_t modlen;
-    opl_time t;
-    if (!opl_json_get_int (item, "id", &id) || id < 1)
+  c->got = p->n;
+  c->all_at_one_time = p->n > 0;
+  for (size_t i = 0; i < p->n; i++) {
+    int64_t id = p->items[i].id, us = p->items[i].modified_us;
+    if (id < 1)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "changed-document list item %zu has no valid \"id\"", i);
-    if (!opl_json_get_string (item, "modified", &mod, &modlen)
-        || !opl_time_parse (mod, modlen, &t) || t.date_only)
+    if (us == OPL_ID_NO_MODIFIED)
       return opl_fail (err, errlen, OMNI_ERR_INVALID,
                        "document %lld has no valid \"modified\" datetime",
                        (long long)id);
-    int64_t us = opl_time_to_unix_us (&t);
     if (first_us < 0)
       first_us = us;
     else if (us != first_us)
@@ -560,10 +629,10 @@ changed_page (void *ud, json_object *results, char *err, size_t errlen)
     }
     if (c->n_tie == c->cap_tie) {
       size_t cap = c->cap_tie ? c->cap_tie * 2 : 64;
-      int64_t *p = realloc (c->tie_ids, cap * sizeof *p);
-      if (p == NULL)
+      int64_t *q = realloc (c->tie_ids, cap * sizeof *q);
+      if (q == NULL)
         return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
-      c->tie_ids = p;
+      c->tie_ids = q;
       c->cap_tie = cap;
     }
     c->tie_ids[c->n_tie++] = id;
@@ -572,6 +641,12 @@ changed_page (void *ud, json_object *results, char *err, size_t errlen)
       return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
   }
   return OMNI_OK;
+}
+
+static omni_status
+changed_page (void *ud, const walk_page *pg, char *err, size_t errlen)
+{
+  return changed_items (ud, pg->ids, err, errlen);
 }
 
 static void
@@ -601,8 +676,9 @@ list_tie (opl_api *a, struct changed_ctx *c, char *err, size_t errlen)
             lo);
   struct changed_ctx t = *c;
   t.last_us = c->last_us;
-  omni_status st = walk_pages (a, base, a->cfg->list_page_size, changed_page,
-                               &t, NULL, err, errlen);
+  omni_status st
+      = walk_pages (a, base, a->cfg->list_page_size, WALK_IDS_MODIFIED,
+                    changed_page, &t, NULL, err, errlen);
   c->tie_ids = t.tie_ids;
   c->n_tie = t.n_tie;
   c->cap_tie = t.cap_tie;
@@ -614,6 +690,7 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
                       char *err, size_t errlen)
 {
   struct changed_ctx c = {0};
+  opl_id_page page = {0};
   omni_status st = OMNI_OK;
   unsigned size = a->cfg->list_page_size;
   bool after_tie = false;
@@ -623,7 +700,6 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
   c.last_us = since_us;
   for (;;) {
     char bound[40], path[256];
-    json_object *root = NULL;
     /* Ask from just below the highest instant seen, so that documents
      * sharing it with the last item of the previous round are not lost;
      * the tie list skips the ones already reported. */
@@ -640,18 +716,11 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
                 "documents/?fields=id,modified&ordering=modified,id"
                 "&page_size=%u",
                 size);
-    st = opl_api_get_json (a, path, &root, err, errlen);
+    st = get_id_page (a, path, true, &page, err, errlen);
     if (st != OMNI_OK)
       break;
-    char why[300];
-    json_object *results
-        = opl_api_page_results (root, NULL, NULL, why, sizeof why);
     c.fresh = 0;
-    if (results == NULL)
-      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/documents/: %s", why);
-    else
-      st = changed_page (&c, results, err, errlen);
-    json_object_put (root);
+    st = changed_items (&c, &page, err, errlen);
     if (st != OMNI_OK)
       break;
     if (c.got < size)
@@ -677,6 +746,7 @@ opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb, void *ud,
     }
   }
   free (c.tie_ids);
+  opl_id_page_free (&page);
   return st;
 }
 
@@ -687,9 +757,10 @@ struct lookup_ctx {
 };
 
 static omni_status
-lookup_page (void *ud, json_object *results, char *err, size_t errlen)
+lookup_page (void *ud, const walk_page *pg, char *err, size_t errlen)
 {
   struct lookup_ctx *c = ud;
+  json_object *results = pg->results;
   size_t n = json_object_array_length (results);
   for (size_t i = 0; i < n; i++) {
     char why[200];
@@ -715,7 +786,8 @@ opl_api_load_lookup (opl_api *a, opl_lookup_kind kind, opl_lookup_table *t,
   *forbidden = false;
   opl_lookup_table_clear (t);
   snprintf (base, sizeof base, "%s?ordering=id", opl_lookup_endpoint (kind));
-  st = walk_pages (a, base, 1000, lookup_page, &c, forbidden, err, errlen);
+  st = walk_pages (a, base, 1000, WALK_TREE, lookup_page, &c, forbidden, err,
+                   errlen);
   if (st == OMNI_OK && !*forbidden) {
     opl_lookup_table_finish (t);
     t->available = true;
