@@ -18,7 +18,8 @@
 #include "opl.h"
 
 typedef struct reader {
-  json_tokener *tok;
+  json_tokener *member_tok; /* a top-level member's value: depth 2 */
+  json_tokener *item_tok;   /* an item of "results": depth 3 */
   const char *s;
   size_t len;
   size_t pos;
@@ -63,10 +64,10 @@ expect (reader *r, const char *one_of, const char *what, char *c)
   return OMNI_OK;
 }
 
-/* Parse the one JSON value at the read position (white space first) and
- * move past it.  *out is NULL for a JSON null. */
+/* Parse the one JSON value at the read position (white space first) with
+ * tok and move past it.  *out is NULL for a JSON null. */
 static omni_status
-value (reader *r, json_object **out)
+value (reader *r, json_tokener *tok, json_object **out)
 {
   enum json_tokener_error jerr;
   json_object *v;
@@ -76,10 +77,10 @@ value (reader *r, json_object **out)
   skip_ws (r);
   if (r->pos == r->len)
     return truncated (r);
-  json_tokener_reset (r->tok);
-  v = json_tokener_parse_ex (r->tok, r->s + r->pos, (int)(r->len - r->pos));
-  jerr = json_tokener_get_error (r->tok);
-  end = json_tokener_get_parse_end (r->tok);
+  json_tokener_reset (tok);
+  v = json_tokener_parse_ex (tok, r->s + r->pos, (int)(r->len - r->pos));
+  jerr = json_tokener_get_error (tok);
+  end = json_tokener_get_parse_end (tok);
   if (jerr != json_tokener_success) {
     json_object_put (v);
     if (jerr == json_tokener_continue)
@@ -134,7 +135,7 @@ read_results (reader *r, opl_id_page *p, bool want_modified)
   }
   for (;;) {
     json_object *item;
-    if ((st = value (r, &item)) != OMNI_OK)
+    if ((st = value (r, r->item_tok, &item)) != OMNI_OK)
       return st;
     st = add_item (p, item, want_modified, r->err, r->errlen);
     json_object_put (item);
@@ -160,7 +161,7 @@ read_member (reader *r, opl_id_page *p, bool want_modified)
   skip_ws (r);
   if (r->pos < r->len && r->s[r->pos] != '"')
     return malformed (r, "expected a member name");
-  if ((st = value (r, &name)) != OMNI_OK)
+  if ((st = value (r, r->member_tok, &name)) != OMNI_OK)
     goto cleanup;
   key = json_object_get_string (name);
   if ((st = expect (r, ":", "expected ':' after a member name", &c)) != OMNI_OK)
@@ -171,7 +172,7 @@ read_member (reader *r, opl_id_page *p, bool want_modified)
     st = read_results (r, p, want_modified);
     goto cleanup;
   }
-  if ((st = value (r, &v)) != OMNI_OK)
+  if ((st = value (r, r->member_tok, &v)) != OMNI_OK)
     goto cleanup;
   if (strcmp (key, "count") == 0)
     p->has_count = opl_json_as_int (v, &p->count);
@@ -207,7 +208,7 @@ omni_status
 opl_id_page_parse (opl_id_page *p, const char *text, size_t len,
                    bool want_modified, char *err, size_t errlen)
 {
-  reader r = {NULL, text, len, 0, err, errlen};
+  reader r = {NULL, NULL, text, len, 0, err, errlen};
   omni_status st;
   char c;
 
@@ -226,11 +227,18 @@ opl_id_page_parse (opl_id_page *p, const char *text, size_t len,
   if (text[r.pos] != '{')
     return not_an_object (&r);
   r.pos++;
-  r.tok = json_tokener_new_ex (OPL_JSON_MAX_DEPTH);
-  if (r.tok == NULL)
-    return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
-  json_tokener_set_flags (r.tok, JSON_TOKENER_STRICT
-                                     | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+  /* The same depth limit as the whole page parsed at once: a member's
+   * value sits one level down, an item two. */
+  r.member_tok = json_tokener_new_ex (OPL_JSON_MAX_DEPTH - 1);
+  r.item_tok = json_tokener_new_ex (OPL_JSON_MAX_DEPTH - 2);
+  if (r.member_tok == NULL || r.item_tok == NULL) {
+    st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+    goto cleanup;
+  }
+  json_tokener_set_flags (
+      r.member_tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+  json_tokener_set_flags (r.item_tok, JSON_TOKENER_STRICT
+                                          | JSON_TOKENER_ALLOW_TRAILING_CHARS);
   skip_ws (&r);
   if (r.pos < len && text[r.pos] == '}')
     r.pos++;
@@ -260,7 +268,10 @@ opl_id_page_parse (opl_id_page *p, const char *text, size_t len,
     st = OMNI_OK;
 
 cleanup:
-  json_tokener_free (r.tok);
+  if (r.member_tok)
+    json_tokener_free (r.member_tok);
+  if (r.item_tok)
+    json_tokener_free (r.item_tok);
   return st;
 }
 

@@ -18,7 +18,7 @@ for t in checkpoint idset map page; do
   seeds="$srcdir/tests/fuzz/corpus/$t"
   case $t in
     map) seeds="$srcdir/tests/unit/fixtures" ;;
-    page) seeds="$srcdir/tests/unit/fixtures" ;;
+    page) cp "$srcdir/tests/unit/fixtures"/* "$work"/ ;;
   esac
   [ -d "$seeds" ] && cp "$seeds"/* "$work"/ 2>/dev/null || true
   dict=
