@@ -9,7 +9,7 @@
 # Each row is the median of BENCH_RUNS runs (default 5; full syncs of
 # 100,000 documents or more: BENCH_RUNS_LARGE, default 1, or the bench
 # would take most of an hour).  Requests and bytes come from the server
-# (/control/stats: bytes as sent, i.e. gzip-compressed); "decoded MB" and
+# (/control/stats: bytes as sent, i.e. compressed: zstd, as Paperless-ngx answers libcurl); "decoded MB" and
 # the json-c floor (jsonc-floor: CPU to parse the same bodies, median of
 # 5) from re-fetching the requests of the run's log.
 #
@@ -109,7 +109,7 @@ one_sync () {
 }
 
 # floor_of: the json-c floor and decoded bytes of the last run's requests
-# (read from the server's log: fetched again without delay or gzip).
+# (read from the server's log: fetched again without delay or compression).
 floor_of () {
   "$ctl" "$c/log" >"$W/log" || die "GET /control/log failed"
   post "delay?ms=0"
@@ -173,7 +173,7 @@ row () {
   echo "- load average at start: $(cut -d ' ' -f 1-3 /proc/loadavg)"
   echo "- runs: $runs per row ($runs_large for full syncs of 100,000+); medians"
   echo
-  echo "| docs | mode | delay ms | runs | delivered | docs/s | requests | sent MB (gzip) | decoded MB | CPU s | peak RSS MB | wall s | json-c floor s | CPU/floor |"
+  echo "| docs | mode | delay ms | runs | delivered | docs/s | requests | sent MB (compressed) | decoded MB | CPU s | peak RSS MB | wall s | json-c floor s | CPU/floor |"
   echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$results"
 

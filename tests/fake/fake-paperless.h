@@ -4,7 +4,7 @@
  * API (see /work/shared/paperless-api.md): token auth and its 401 bodies,
  * Accept-header versioning per server release, DRF pagination with absolute
  * next/previous links, the document filters a sync connector uses, per-API-
- * version representations, visibility rules, gzip, trash.  On top of that it
+ * version representations, visibility rules, zstd and gzip, trash.  On top of that it
  * offers what tests need: a request log, deterministic fault injection, and
  * corpus mutations that are safe while a client is running.
  *

@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "fp-server-int.h"
 
@@ -27,9 +28,17 @@ typedef struct req {
 
 /* ---------------------------------------------------------- compression */
 
-static int
-offers_gzip (const char *ae)
+/* What django-compression-middleware 0.5 answers to an Accept-Encoding
+ * list: zstd, else br, else gzip, among the codings listed without q=0
+ * (other q-values are ignored; "*" means zstd).  This server has no
+ * brotli, so br is never chosen: a client that lists only br gets
+ * identity here where the real server would send br. */
+typedef enum coding { CODING_IDENTITY, CODING_GZIP, CODING_ZSTD } coding;
+
+static coding
+choose_coding (const char *ae)
 {
+  coding best = CODING_IDENTITY;
   const char *p = ae;
   while (p && *p) {
     size_t n = strcspn (p, ",");
@@ -49,14 +58,16 @@ offers_gzip (const char *ae)
         t++;
       for (char *e = t + strlen (t); e > t && isspace ((unsigned char)e[-1]);)
         *--e = '\0';
-      if (!q0 && (!strcasecmp (t, "gzip") || !strcmp (t, "*")))
-        return 1;
+      if (!q0 && (!strcasecmp (t, "zstd") || !strcmp (t, "*")))
+        best = CODING_ZSTD;
+      else if (!q0 && !strcasecmp (t, "gzip") && best == CODING_IDENTITY)
+        best = CODING_GZIP;
     }
     p += n;
     if (*p)
       p++;
   }
-  return 0;
+  return best;
 }
 
 static char *
@@ -84,6 +95,39 @@ gzip_body (const char *in, size_t n, size_t *outlen)
   *outlen = z.total_out;
   deflateEnd (&z);
   return out;
+}
+
+/* zstd at its default level, as the python-zstandard compressor the
+ * middleware uses. */
+static char *
+zstd_body (const char *in, size_t n, size_t *outlen)
+{
+  size_t bound = ZSTD_compressBound (n);
+  char *out = malloc (bound);
+  if (!out)
+    return NULL;
+  size_t z = ZSTD_compress (out, bound, in, n, ZSTD_CLEVEL_DEFAULT);
+  if (ZSTD_isError (z)) {
+    free (out);
+    return NULL;
+  }
+  *outlen = z;
+  return out;
+}
+
+/* The body compressed as the client asked, or NULL (then identity). */
+static char *
+compress_body (coding c, const char *in, size_t n, size_t *outlen)
+{
+  switch (c) {
+    case CODING_GZIP:
+      return gzip_body (in, n, outlen);
+    case CODING_ZSTD:
+      return zstd_body (in, n, outlen);
+    case CODING_IDENTITY:
+      break;
+  }
+  return NULL;
 }
 
 /* ------------------------------------------------------------- response */
@@ -213,21 +257,22 @@ handle (fp_server *s, struct MHD_Connection *conn, const char *method,
     } else {
       const char *body = h.body ? h.body : "";
       size_t len = h.len;
-      char *gz = NULL;
-      size_t gzlen = 0;
+      char *packed = NULL;
+      size_t packed_len = 0;
       int vary = len >= 500 && gzip_on;
-      if (vary
-          && offers_gzip (MHD_lookup_connection_value (
-              conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
-        gz = gzip_body (body, len, &gzlen);
-        if (gz && gzlen + 100 > len) { /* not worth it */
-          free (gz);
-          gz = NULL;
+      coding cd = vary ? choose_coding (MHD_lookup_connection_value (
+                      conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING))
+                       : CODING_IDENTITY;
+      if (cd != CODING_IDENTITY) {
+        packed = compress_body (cd, body, len, &packed_len);
+        if (packed && packed_len + 100 > len) { /* not worth it */
+          free (packed);
+          packed = NULL;
         }
       }
-      if (gz)
-        resp = MHD_create_response_from_buffer_with_free_callback (gzlen, gz,
-                                                                   free);
+      if (packed)
+        resp = MHD_create_response_from_buffer_with_free_callback (
+            packed_len, packed, free);
       else {
         resp = MHD_create_response_from_buffer_with_free_callback (len, h.body,
                                                                    free);
@@ -236,14 +281,14 @@ handle (fp_server *s, struct MHD_Connection *conn, const char *method,
       }
       if (resp) {
         add_headers (s, resp, &h, vary);
-        if (gz)
+        if (packed)
           MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
-                                   "gzip");
+                                   cd == CODING_ZSTD ? "zstd" : "gzip");
         pthread_mutex_lock (&s->lock);
-        s->bytes_sent += gz ? gzlen : len;
+        s->bytes_sent += packed ? packed_len : len;
         pthread_mutex_unlock (&s->lock);
       } else
-        free (gz);
+        free (packed);
     }
   }
   /* Hooks run before the response leaves, so the client's next request

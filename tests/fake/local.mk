@@ -19,9 +19,9 @@ tests_fake_libfakepaperless_la_SOURCES = \
 	tests/fake/fp-api.c \
 	tests/fake/fp-server.c
 tests_fake_libfakepaperless_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) \
-	$(JSONC_CFLAGS) $(ZLIB_CFLAGS) $(PTHREAD_CFLAGS)
+	$(JSONC_CFLAGS) $(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(PTHREAD_CFLAGS)
 tests_fake_libfakepaperless_la_LIBADD = $(MHD_LIBS) $(JSONC_LIBS) \
-	$(ZLIB_LIBS) $(PTHREAD_LIBS)
+	$(ZLIB_LIBS) $(ZSTD_LIBS) $(PTHREAD_LIBS)
 
 bin_PROGRAMS += tests/fake/fake-paperless
 dist_man1_MANS += tests/fake/fake-paperless.1

@@ -68,6 +68,7 @@ typedef struct reqopts {
   int no_auth;         /* do not send the default Authorization */
   int gzip;            /* offer gzip and decode */
   int raw_gzip;        /* offer gzip but do not decode */
+  const char *decode;  /* CURLOPT_ACCEPT_ENCODING: offer these and decode */
   long timeout_ms;
   const char *base; /* NULL: fp_server_url(srv) */
 } reqopts;
@@ -99,6 +100,8 @@ req (const char *path, const reqopts *o)
   curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
   if (o->gzip)
     curl_easy_setopt (c, CURLOPT_ACCEPT_ENCODING, "gzip");
+  if (o->decode)
+    curl_easy_setopt (c, CURLOPT_ACCEPT_ENCODING, o->decode);
   if (o->raw_gzip) {
     h = curl_slist_append (h, "Accept-Encoding: gzip");
     curl_easy_setopt (c, CURLOPT_HTTPHEADER, h);
@@ -1588,6 +1591,49 @@ START_TEST (gzip)
 }
 END_TEST
 
+/* The coding the middleware picks: zstd over gzip whatever the order,
+ * "*" as zstd, q=0 excluded, br (not implemented here) as identity. */
+START_TEST (zstd)
+{
+  static const struct {
+    const char *offer, *want;
+  } cases[] = {
+      {"Accept-Encoding: zstd", "zstd"},
+      {"Accept-Encoding: gzip, deflate, br, zstd", "zstd"},
+      {"Accept-Encoding: zstd;q=0.1, gzip;q=1.0", "zstd"},
+      {"Accept-Encoding: zstd;q=0, gzip", "gzip"},
+      {"Accept-Encoding: *", "zstd"},
+      {"Accept-Encoding: br", NULL},
+      {"Accept-Encoding: identity", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reqopts o = {.hdrs = {cases[i].offer}};
+    resp r = req ("/api/documents/", &o);
+    ck_assert_int_eq (r.status, 200);
+    const char *got = hdr (&r, "Content-Encoding");
+    if (cases[i].want == NULL)
+      ck_assert_msg (got == NULL, "%s: got %s", cases[i].offer, got);
+    else
+      ck_assert_msg (got && !strcmp (got, cases[i].want), "%s: got %s",
+                     cases[i].offer, got ? got : "identity");
+    if (got && !strcmp (got, "zstd"))
+      ck_assert ((unsigned char)r.body[0] == 0x28
+                 && (unsigned char)r.body[1] == 0xb5
+                 && (unsigned char)r.body[2] == 0x2f
+                 && (unsigned char)r.body[3] == 0xfd);
+    resp_free (&r);
+  }
+  /* What libcurl offers by default ("": every coding it can decode)
+   * comes back as zstd and decodes to the same JSON. */
+  reqopts dec = {.decode = ""};
+  resp r = req ("/api/documents/", &dec);
+  ck_assert_str_eq (hdr (&r, "Content-Encoding"), "zstd");
+  ck_assert_ptr_nonnull (r.json);
+  ck_assert_int_eq (jint (r.json, "count"), 6);
+  resp_free (&r);
+}
+END_TEST
+
 /* -------------------------------------------------------------- corpus */
 
 START_TEST (corpus_errors)
@@ -1726,6 +1772,7 @@ suite (void)
   tcase_add_test (tc, concurrency);
   tcase_add_test (tc, request_log);
   tcase_add_test (tc, gzip);
+  tcase_add_test (tc, zstd);
   suite_add_tcase (s, tc);
   TCase *corpus = tcase_create ("corpus");
   tcase_set_timeout (corpus, 120);
