@@ -124,7 +124,7 @@ static omni_status
 read_results (reader *r, opl_id_page *p, bool want_modified)
 {
   omni_status st;
-  char c;
+  char c = 0;
 
   p->n = 0; /* a repeated "results" member replaces the first, as in json-c */
   p->has_results = true;
@@ -156,7 +156,7 @@ read_member (reader *r, opl_id_page *p, bool want_modified)
   json_object *name = NULL, *v = NULL;
   omni_status st;
   const char *key;
-  char c;
+  char c = 0;
 
   skip_ws (r);
   if (r->pos < r->len && r->s[r->pos] != '"')
@@ -210,7 +210,7 @@ opl_id_page_parse (opl_id_page *p, const char *text, size_t len,
 {
   reader r = {NULL, NULL, text, len, 0, err, errlen};
   omni_status st;
-  char c;
+  char c = 0;
 
   p->n = 0;
   p->count = 0;
