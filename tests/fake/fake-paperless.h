@@ -4,9 +4,9 @@
  * API (see /work/shared/paperless-api.md): token auth and its 401 bodies,
  * Accept-header versioning per server release, DRF pagination with absolute
  * next/previous links, the document filters a sync connector uses, per-API-
- * version representations, visibility rules, zstd and gzip, trash.  On top of that it
- * offers what tests need: a request log, deterministic fault injection, and
- * corpus mutations that are safe while a client is running.
+ * version representations, visibility rules, zstd and gzip, trash.  On top of
+ * that it offers what tests need: a request log, deterministic fault injection,
+ * and corpus mutations that are safe while a client is running.
  *
  * Threads: the server answers requests on its own threads (libmicrohttpd,
  * one thread per connection).  Every fp_server_* function may be called from
@@ -157,6 +157,10 @@ char *fp_server_log_json (fp_server *s);
 void fp_server_log_clear (fp_server *s);
 /* Total response body bytes handed to the network (after compression). */
 uint64_t fp_server_bytes_sent (fp_server *s);
+/* The most API requests answered at once (from the moment a request is
+ * logged until its response is queued, delays included) since the log was
+ * last cleared. */
+unsigned fp_server_max_in_flight (fp_server *s);
 
 /* ---------------------------------------------------------------- faults */
 

@@ -308,9 +308,10 @@ on_control (void *cls, struct MHD_Connection *conn, const char *url,
       fp_buf b = {0};
       fp_buf_printf (&b,
                      "{\"requests\":%zu,\"non_get\":%zu,\"bytes_sent\":%llu,"
-                     "\"now\":\"",
+                     "\"max_in_flight\":%u,\"now\":\"",
                      fp_server_request_count (s), fp_server_non_get_count (s),
-                     (unsigned long long)fp_server_bytes_sent (s));
+                     (unsigned long long)fp_server_bytes_sent (s),
+                     fp_server_max_in_flight (s));
       fp_buf_datetime (&b, fp_server_now_us (s), 0, 1);
       fp_buf_adds (&b, "\"}\n");
       body = fp_buf_take (&b);

@@ -72,6 +72,15 @@ fp_server_non_get_count (fp_server *s)
   return n;
 }
 
+unsigned
+fp_server_max_in_flight (fp_server *s)
+{
+  pthread_mutex_lock (&s->lock);
+  unsigned n = s->max_active;
+  pthread_mutex_unlock (&s->lock);
+  return n;
+}
+
 uint64_t
 fp_server_bytes_sent (fp_server *s)
 {
@@ -215,5 +224,6 @@ fp_server_log_clear (fp_server *s)
   s->n_log = 0;
   s->non_get = 0;
   s->bytes_sent = 0;
+  s->max_active = s->active;
   pthread_mutex_unlock (&s->lock);
 }

@@ -64,6 +64,8 @@ struct fp_server {
   size_t log_base; /* entries cleared so far: log ids stay unique */
   size_t non_get;
   uint64_t bytes_sent;
+  unsigned active;     /* API requests being answered now */
+  unsigned max_active; /* their high-water mark since the log was cleared */
 
   fp_fault_rule *faults;
   size_t n_faults;

@@ -223,6 +223,8 @@ handle (fp_server *s, struct MHD_Connection *conn, const char *method,
 
   pthread_mutex_lock (&s->lock);
   size_t idx = fp_log_append (s, method, url, query, hdrs.p ? hdrs.p : "");
+  if (++s->active > s->max_active)
+    s->max_active = s->active;
   int faulted = pick_fault (s, rel, query, &fr);
   unsigned delay = s->delay_ms;
   int gzip_on = s->gzip;
@@ -304,6 +306,7 @@ handle (fp_server *s, struct MHD_Connection *conn, const char *method,
 cleanup:
   pthread_mutex_lock (&s->lock);
   fp_log_set_status (s, idx, ret == MHD_YES ? status : 0);
+  s->active--;
   pthread_mutex_unlock (&s->lock);
   fp_buf_free (&hdrs);
   free (h.body);
