@@ -21,7 +21,7 @@
 #include "och.h"
 
 /* Spill the queue to the file (no fsync) beyond this many bytes. */
-#define SPILL_AT (1024 * 1024)
+#define SPILL_AT (256 * 1024)
 
 /* Cut a torn last line (a write killed half-way).  Everything durable ends
  * with a newline, so the torn bytes are past the last checkpoint and the
