@@ -33,7 +33,7 @@ static const struct key config_keys[] = {
     {"max_retry_wait", KEY_UINT, 1, 3600},
     {"max_response_bytes", KEY_UINT, 1048576, UINT64_C (2147483647)},
     {"overlap_seconds", KEY_UINT, 0, 86400},
-    {"max_requests_in_flight", KEY_UINT, 1, 2},
+    {"max_requests_in_flight", KEY_UINT, 1, OPL_PREFETCH_MAX},
     {"tls_ca_file", KEY_STRING, 0, 0},
     {"tls_client_cert", KEY_STRING, 0, 0},
     {"tls_client_key", KEY_STRING, 0, 0},

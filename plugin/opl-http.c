@@ -22,6 +22,7 @@ struct opl_http {
   char auth_header[4200]; /* "Authorization: Token <key>": wiped at free */
   uint64_t bytes;
   uint64_t requests;
+  opl_gate *gate; /* shared with the instance's other handles, or NULL */
   /* Per request: */
   opl_response *resp;
   bool too_big;
@@ -189,6 +190,53 @@ oom:
 }
 
 void
+opl_gate_init (opl_gate *g, unsigned cap)
+{
+  pthread_mutex_init (&g->mu, NULL);
+  pthread_cond_init (&g->cv, NULL);
+  g->cap = cap ? cap : 1;
+  g->busy = 0;
+}
+
+void
+opl_gate_destroy (opl_gate *g)
+{
+  pthread_cond_destroy (&g->cv);
+  pthread_mutex_destroy (&g->mu);
+}
+
+/* Waiting here is bounded by one request of another handle, itself bounded
+ * by the connect and low-speed timeouts. */
+static void
+gate_enter (opl_gate *g)
+{
+  if (g == NULL)
+    return;
+  pthread_mutex_lock (&g->mu);
+  while (g->busy >= g->cap)
+    pthread_cond_wait (&g->cv, &g->mu);
+  g->busy++;
+  pthread_mutex_unlock (&g->mu);
+}
+
+static void
+gate_leave (opl_gate *g)
+{
+  if (g == NULL)
+    return;
+  pthread_mutex_lock (&g->mu);
+  g->busy--;
+  pthread_cond_signal (&g->cv);
+  pthread_mutex_unlock (&g->mu);
+}
+
+void
+opl_http_set_gate (opl_http *h, opl_gate *g)
+{
+  h->gate = g;
+}
+
+void
 opl_http_free (opl_http *h)
 {
   if (h == NULL)
@@ -298,7 +346,9 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
     goto cleanup;
   }
   h->requests++;
+  gate_enter (h->gate);
   CURLcode rc = curl_easy_perform (h->curl);
+  gate_leave (h->gate);
   if (rc != CURLE_OK) {
     if (h->cancelled)
       st = opl_fail (err, errlen, OMNI_ERR_CANCELLED, "cancelled by the host");

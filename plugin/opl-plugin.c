@@ -43,6 +43,7 @@ instance_free (omni_instance *inst)
   opl_lookups_clear (&inst->lk);
   opl_checkpoint_free (&inst->cp);
   opl_http_free (inst->api.http);
+  opl_gate_destroy (&inst->gate);
   opl_config_free (&inst->cfg);
   free (inst->source_id);
   opl_secure_zero (inst, sizeof *inst);
@@ -97,6 +98,7 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
   inst->log.ud = (void *)(uintptr_t)host;
   opl_lookups_init (&inst->lk);
   opl_checkpoint_init (&inst->cp);
+  opl_gate_init (&inst->gate, 1);
   inst->batch.struct_size = sizeof inst->batch;
   inst->out_doc.struct_size = sizeof inst->out_doc;
 
@@ -113,6 +115,7 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
                          params->credentials_json, &inst->log, err, sizeof err);
   if (st != OMNI_OK)
     goto fail;
+  inst->gate.cap = inst->cfg.in_flight; /* no request made yet */
 
   if (params->checkpoint && *params->checkpoint) {
     char why[400];
@@ -143,6 +146,7 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
     st = OMNI_ERR_INTERNAL;
     goto fail;
   }
+  opl_http_set_gate (inst->api.http, &inst->gate);
   st = opl_api_probe (&inst->api, &inst->server_count, &max_id, err,
                       sizeof err);
   if (st != OMNI_OK)
@@ -169,7 +173,8 @@ opl_init (const omni_host_services *host, const omni_init_params *params,
   opl_mapper_set_doc_title (inst->mapper, opl_titles_get, &inst->titles);
   if (inst->cfg.in_flight > 1) {
     inst->prefetch
-        = opl_prefetch_new (&inst->cfg, inst->api.api_version, err, sizeof err);
+        = opl_prefetch_new (&inst->cfg, inst->api.api_version,
+                            inst->cfg.in_flight, &inst->gate, err, sizeof err);
     if (inst->prefetch == NULL) {
       st = OMNI_ERR_INTERNAL;
       goto fail;

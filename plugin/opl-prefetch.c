@@ -1,34 +1,34 @@
-/* opl-prefetch.c: fetch the next chunk of documents while the host ingests
- * the current one.
+/* opl-prefetch.c: fetch the next chunks of documents while the host
+ * ingests the current one.
  *
  * Paperless-ngx takes long to render a page of OCR text, and the host
- * takes time to ingest one; doing both at once hides most of the latency
- * (two requests in flight at most: the one the sync makes and this one).
- * The worker thread owns its own libcurl handle and never calls into the
- * host (the ABI allows host services only on the calling thread): no
- * logging, no waiting, no retries.  A failed or cancelled prefetch is
- * simply done again by the sync itself, with the usual retries. */
+ * takes time to ingest one; doing both at once hides the latency.  With
+ * max_requests_in_flight N the pool has N workers, each fetching one of
+ * the next N chunks, so N requests are in flight while the host ingests;
+ * every request of the instance (the sync's own included) passes the same
+ * gate, so there are never more than N.
+ *
+ * A worker owns its own libcurl handle and never calls into the host (the
+ * ABI allows host services only on the calling thread): no logging, no
+ * waiting, no retries.  A failed or cancelled prefetch is simply done
+ * again by the sync itself, with the usual retries. */
 #include <config.h>
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "opl.h"
 
-struct opl_prefetch {
+typedef struct slot {
+  opl_prefetch *pool;
   pthread_t thread;
   bool thread_started;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  opl_config cfg; /* shallow copy: strings are the instance's */
-  opl_log log;    /* no sink: the worker must not call the host */
+  opl_log log; /* no sink: the worker must not call the host */
   opl_api api;
-  atomic_int cancel; /* read by libcurl's progress callback */
-  bool quit;
-  /* The job: ids to fetch; `want` set by the sync, cleared by the worker. */
-  int64_t ids[1000];
+  /* The job: ids to fetch; `want` set by the sync, cleared by the worker
+   * when it starts.  n == 0: no job. */
+  int64_t ids[OPL_PREFETCH_IDS];
   size_t n;
   bool want;
   bool running;
@@ -37,6 +37,16 @@ struct opl_prefetch {
   omni_status st;
   json_object *root;
   json_object *results;
+} slot;
+
+struct opl_prefetch {
+  pthread_mutex_t mu; /* guards every slot's job and result */
+  pthread_cond_t cv;  /* a job was set, or a worker finished one */
+  opl_config cfg;     /* shallow copy: strings are the instance's */
+  atomic_int cancel;  /* read by libcurl's progress callback */
+  bool quit;
+  unsigned n_slots;
+  slot slots[OPL_PREFETCH_MAX];
 };
 
 static int
@@ -47,47 +57,53 @@ stop_cb (void *ud)
 }
 
 static void
-drop_result (opl_prefetch *p)
+drop_result (slot *s)
 {
-  json_object_put (p->root);
-  p->root = NULL;
-  p->results = NULL;
-  p->ready = false;
+  json_object_put (s->root);
+  s->root = NULL;
+  s->results = NULL;
+  s->ready = false;
+}
+
+static bool
+holds (const slot *s, const int64_t *ids, size_t n)
+{
+  return s->n == n && n > 0 && memcmp (s->ids, ids, n * sizeof *ids) == 0;
 }
 
 static void *
 worker (void *ud)
 {
-  opl_prefetch *p = ud;
-  int64_t ids[1000];
+  slot *s = ud;
+  opl_prefetch *p = s->pool;
+  int64_t ids[OPL_PREFETCH_IDS];
   size_t n;
 
   pthread_mutex_lock (&p->mu);
   for (;;) {
-    while (!p->want && !p->quit)
+    while (!s->want && !p->quit)
       pthread_cond_wait (&p->cv, &p->mu);
     if (p->quit)
       break;
-    n = p->n;
-    memcpy (ids, p->ids, n * sizeof *ids);
-    p->want = false;
-    p->running = true;
+    n = s->n;
+    memcpy (ids, s->ids, n * sizeof *ids);
+    s->want = false;
+    s->running = true;
     pthread_mutex_unlock (&p->mu);
 
     json_object *root = NULL, *results = NULL;
     char err[256];
-    omni_status st = opl_api_fetch_documents (&p->api, ids, n, &root, &results,
+    omni_status st = opl_api_fetch_documents (&s->api, ids, n, &root, &results,
                                               err, sizeof err);
 
     pthread_mutex_lock (&p->mu);
-    p->running = false;
+    s->running = false;
     /* Keep the result only if the sync still wants these ids. */
-    if (!p->want && !p->quit && p->n == n
-        && memcmp (p->ids, ids, n * sizeof *ids) == 0) {
-      p->st = st;
-      p->root = root;
-      p->results = results;
-      p->ready = true;
+    if (!s->want && !p->quit && holds (s, ids, n)) {
+      s->st = st;
+      s->root = root;
+      s->results = results;
+      s->ready = true;
     } else
       json_object_put (root);
     pthread_cond_broadcast (&p->cv);
@@ -97,8 +113,8 @@ worker (void *ud)
 }
 
 opl_prefetch *
-opl_prefetch_new (const opl_config *cfg, int api_version, char *err,
-                  size_t errlen)
+opl_prefetch_new (const opl_config *cfg, int api_version, unsigned workers,
+                  opl_gate *gate, char *err, size_t errlen)
 {
   opl_prefetch *p = calloc (1, sizeof *p);
   if (p == NULL) {
@@ -109,18 +125,28 @@ opl_prefetch_new (const opl_config *cfg, int api_version, char *err,
   pthread_cond_init (&p->cv, NULL);
   p->cfg = *cfg;
   p->cfg.max_retries = 0;
-  p->api.cfg = &p->cfg;
-  p->api.log = &p->log;
-  p->api.host = NULL;
-  p->api.api_version = api_version;
-  p->api.http = opl_http_new (&p->cfg, &p->log, stop_cb, p, err, errlen);
-  if (p->api.http == NULL)
-    goto fail;
-  if (pthread_create (&p->thread, NULL, worker, p) != 0) {
-    opl_fail (err, errlen, OMNI_ERR_INTERNAL, "cannot start a thread");
+  if (workers < 1 || workers > OPL_PREFETCH_MAX) {
+    opl_fail (err, errlen, OMNI_ERR_INTERNAL, "%u prefetch workers", workers);
     goto fail;
   }
-  p->thread_started = true;
+  for (unsigned i = 0; i < workers; i++) {
+    slot *s = &p->slots[i];
+    s->pool = p;
+    s->api.cfg = &p->cfg;
+    s->api.log = &s->log;
+    s->api.host = NULL;
+    s->api.api_version = api_version;
+    s->api.http = opl_http_new (&p->cfg, &s->log, stop_cb, p, err, errlen);
+    if (s->api.http == NULL)
+      goto fail;
+    opl_http_set_gate (s->api.http, gate);
+    p->n_slots = i + 1;
+    if (pthread_create (&s->thread, NULL, worker, s) != 0) {
+      opl_fail (err, errlen, OMNI_ERR_INTERNAL, "cannot start a thread");
+      goto fail;
+    }
+    s->thread_started = true;
+  }
   return p;
 
 fail:
@@ -128,16 +154,58 @@ fail:
   return NULL;
 }
 
-void
-opl_prefetch_start (opl_prefetch *p, const int64_t *ids, size_t n)
+unsigned
+opl_prefetch_workers (const opl_prefetch *p)
 {
-  if (p == NULL || n == 0 || n > 1000)
+  return p ? p->n_slots : 0;
+}
+
+/* Forget a slot's job and result (a request under way finishes, and its
+ * result is thrown away). */
+static void
+clear_slot (slot *s)
+{
+  drop_result (s);
+  s->want = false;
+  s->n = 0;
+}
+
+void
+opl_prefetch_schedule (opl_prefetch *p, const opl_chunk *chunks, size_t count)
+{
+  bool held[OPL_PREFETCH_MAX] = {false};
+
+  if (p == NULL)
     return;
+  if (count > p->n_slots)
+    count = p->n_slots;
   pthread_mutex_lock (&p->mu);
-  drop_result (p);
-  memcpy (p->ids, ids, n * sizeof *ids);
-  p->n = n;
-  p->want = true;
+  /* Keep what is still wanted, free the rest. */
+  for (unsigned i = 0; i < p->n_slots; i++) {
+    slot *s = &p->slots[i];
+    bool keep = false;
+    for (size_t c = 0; c < count && !keep; c++)
+      if (!held[c] && holds (s, chunks[c].ids, chunks[c].n)) {
+        held[c] = true;
+        keep = true;
+      }
+    if (!keep)
+      clear_slot (s);
+  }
+  /* Give each chunk not held yet to a free slot, nearest chunk first. */
+  for (size_t c = 0; c < count; c++) {
+    if (held[c] || chunks[c].n == 0 || chunks[c].n > OPL_PREFETCH_IDS)
+      continue;
+    for (unsigned i = 0; i < p->n_slots; i++) {
+      slot *s = &p->slots[i];
+      if (s->n != 0)
+        continue;
+      memcpy (s->ids, chunks[c].ids, chunks[c].n * sizeof *s->ids);
+      s->n = chunks[c].n;
+      s->want = true;
+      break;
+    }
+  }
   pthread_cond_broadcast (&p->cv);
   pthread_mutex_unlock (&p->mu);
 }
@@ -151,25 +219,21 @@ opl_prefetch_take (opl_prefetch *p, const int64_t *ids, size_t n,
   if (p == NULL)
     return false;
   pthread_mutex_lock (&p->mu);
-  bool same = p->n == n && memcmp (p->ids, ids, n * sizeof *ids) == 0;
-  if (!same) {
-    /* A plan changed: whatever is under way is of no use. */
-    p->want = false;
-    p->n = 0;
-    drop_result (p);
-  } else {
-    while (p->want || p->running)
+  for (unsigned i = 0; i < p->n_slots; i++) {
+    slot *s = &p->slots[i];
+    if (!holds (s, ids, n))
+      continue;
+    while (s->want || s->running)
       pthread_cond_wait (&p->cv, &p->mu);
-    if (p->ready && p->st == OMNI_OK) {
-      *root = p->root;
-      *results = p->results;
-      p->root = NULL;
-      p->results = NULL;
+    if (s->ready && s->st == OMNI_OK) {
+      *root = s->root;
+      *results = s->results;
+      s->root = NULL;
+      s->results = NULL;
       taken = true;
     }
-    p->ready = false;
-    drop_result (p);
-    p->n = 0;
+    clear_slot (s);
+    break;
   }
   pthread_mutex_unlock (&p->mu);
   return taken;
@@ -180,16 +244,18 @@ opl_prefetch_free (opl_prefetch *p)
 {
   if (p == NULL)
     return;
-  if (p->thread_started) {
-    atomic_store (&p->cancel, 1);
-    pthread_mutex_lock (&p->mu);
-    p->quit = true;
-    pthread_cond_broadcast (&p->cv);
-    pthread_mutex_unlock (&p->mu);
-    pthread_join (p->thread, NULL);
+  atomic_store (&p->cancel, 1);
+  pthread_mutex_lock (&p->mu);
+  p->quit = true;
+  pthread_cond_broadcast (&p->cv);
+  pthread_mutex_unlock (&p->mu);
+  for (unsigned i = 0; i < p->n_slots; i++) {
+    slot *s = &p->slots[i];
+    if (s->thread_started)
+      pthread_join (s->thread, NULL);
+    drop_result (s);
+    opl_http_free (s->api.http);
   }
-  drop_result (p);
-  opl_http_free (p->api.http);
   pthread_cond_destroy (&p->cv);
   pthread_mutex_destroy (&p->mu);
   /* The copy shares the instance's strings (and the api key): forget

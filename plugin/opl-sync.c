@@ -201,6 +201,30 @@ cmp_i64 (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/* Give each prefetch worker one of the chunks that follow `last` in the
+ * queue, `size` ids each, in the order they will be wanted. */
+static void
+schedule_ahead (omni_instance *inst, int64_t last, size_t size)
+{
+  int64_t next[OPL_PREFETCH_MAX][OPL_PREFETCH_IDS]; /* 32 KB */
+  opl_chunk chunks[OPL_PREFETCH_MAX];
+  unsigned workers = opl_prefetch_workers (inst->prefetch);
+  size_t count = 0;
+  int64_t id = opl_idset_next (&inst->cp.queue, last);
+
+  if (size > OPL_PREFETCH_IDS)
+    size = OPL_PREFETCH_IDS;
+  while (count < workers && id != 0) {
+    size_t k = 0;
+    for (; id != 0 && k < size; id = opl_idset_next (&inst->cp.queue, id))
+      next[count][k++] = id;
+    chunks[count].ids = next[count];
+    chunks[count].n = k;
+    count++;
+  }
+  opl_prefetch_schedule (inst->prefetch, chunks, count);
+}
+
 /* Fetch and map the next chunk of the queue into the batch.  The
  * checkpoint (known, queue, recent) is changed only once the whole chunk
  * is mapped, so that a failure leaves it describing the batches handed out
@@ -240,15 +264,9 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
     if (st != OMNI_OK)
       return st;
   }
-  /* While this chunk is mapped and ingested, fetch the next one. */
-  if (inst->prefetch && n > 0) {
-    int64_t next[1000];
-    size_t k = 0;
-    for (int64_t id = opl_idset_next (&cp->queue, ids[n - 1]); id != 0 && k < n;
-         id = opl_idset_next (&cp->queue, id))
-      next[k++] = id;
-    opl_prefetch_start (inst->prefetch, next, k);
-  }
+  /* While this chunk is mapped and ingested, fetch the next ones. */
+  if (inst->prefetch && n > 0)
+    schedule_ahead (inst, ids[n - 1], n);
 
   size_t m = json_object_array_length (results);
   if (inst->cap_docs < inst->n_docs + m) {

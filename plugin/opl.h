@@ -15,6 +15,7 @@
 #ifndef OPL_H
 #define OPL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -426,7 +427,7 @@ typedef struct opl_config {
   char *client_cert;
   char *client_key;
   bool tls_insecure;
-  unsigned in_flight; /* requests in flight at most: 1 or 2 */
+  unsigned in_flight; /* requests in flight at most: 1 to 4 */
 } opl_config;
 
 /* Parse and validate source_config and credentials (JSON text).  Unknown
@@ -466,6 +467,20 @@ opl_http *opl_http_new (const opl_config *cfg, const opl_log *log,
                         int (*should_stop) (void *), void *stop_ud, char *err,
                         size_t errlen);
 void opl_http_free (opl_http *h);
+
+/* At most `cap` requests at once among the handles that share the gate
+ * (an instance's and its prefetch workers': max_requests_in_flight).  A
+ * request waits for a free place before it is sent. */
+typedef struct opl_gate {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  unsigned cap, busy;
+} opl_gate;
+
+void opl_gate_init (opl_gate *g, unsigned cap);
+void opl_gate_destroy (opl_gate *g);
+/* Make h's requests pass through g (NULL: no limit); g outlives h. */
+void opl_http_set_gate (opl_http *h, opl_gate *g);
 
 /* One GET of an absolute URL (built by the caller from the configured base
  * URL).  api_version 0 sends no version.  Redirects are never followed.
@@ -601,18 +616,34 @@ void opl_titles_free (opl_titles *t);
 
 typedef struct opl_prefetch opl_prefetch;
 
-/* A worker thread with its own connection.  cfg must outlive it. */
+#define OPL_PREFETCH_MAX 4    /* workers at most */
+#define OPL_PREFETCH_IDS 1000 /* ids per chunk at most */
+
+/* `workers` threads (1..OPL_PREFETCH_MAX), each with its own connection
+ * through `gate`.  cfg and gate must outlive the pool. */
 opl_prefetch *opl_prefetch_new (const opl_config *cfg, int api_version,
-                                char *err, size_t errlen);
-/* Begin fetching these ids (n <= 1000) in the background, dropping any
- * earlier job or result. */
-void opl_prefetch_start (opl_prefetch *p, const int64_t *ids, size_t n);
-/* When the job for exactly these ids succeeded, wait for it and hand over
- * its page (root: caller puts; results borrowed from it) and return true.
- * Otherwise false: the caller fetches them itself.  p may be NULL. */
+                                unsigned workers, opl_gate *gate, char *err,
+                                size_t errlen);
+unsigned opl_prefetch_workers (const opl_prefetch *p); /* 0 for NULL */
+
+/* A chunk of ids to fetch, in the order the sync will want them. */
+typedef struct opl_chunk {
+  const int64_t *ids;
+  size_t n; /* 1..OPL_PREFETCH_IDS */
+} opl_chunk;
+
+/* Make the workers fetch these chunks (at most one each, count <= the
+ * number of workers): chunks already under way or ready are kept, jobs and
+ * results for any other ids are dropped. */
+void opl_prefetch_schedule (opl_prefetch *p, const opl_chunk *chunks,
+                            size_t count);
+/* When a worker fetched (or is fetching) exactly these ids, wait for it;
+ * if it succeeded, hand over its page (root: caller puts; results borrowed
+ * from it) and return true.  Otherwise false: the caller fetches them
+ * itself.  p may be NULL. */
 bool opl_prefetch_take (opl_prefetch *p, const int64_t *ids, size_t n,
                         json_object **root, json_object **results);
-/* Cancel what is under way, join the thread, free.  Accepts NULL. */
+/* Cancel what is under way, join the threads, free.  Accepts NULL. */
 void opl_prefetch_free (opl_prefetch *p);
 
 /* ------------------------------------------------------------------ */
@@ -634,6 +665,7 @@ struct omni_instance {
   unsigned chunk_size;       /* documents per request now (halved when
                                 a page keeps failing) */
   opl_titles titles;         /* for documentlink fields */
+  opl_gate gate;             /* max_requests_in_flight, for all requests */
   opl_prefetch *prefetch;    /* NULL when max_requests_in_flight is 1 */
   /* Set when memory ran out half-way through changing the checkpoint: it
    * no longer describes what was handed out, so it is never returned. */

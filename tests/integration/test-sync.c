@@ -346,6 +346,31 @@ START_TEST (failing_page_is_retried_smaller)
 }
 END_TEST
 
+/* max_requests_in_flight N against a slow server: the next pages are
+ * fetched while one is ingested, so exactly N requests are answered at
+ * once, never more, and every document arrives all the same. */
+START_TEST (requests_in_flight_are_capped)
+{
+  fp_server *srv = start_generated (1000, NULL);
+  fp_server_set_delay_ms (srv, 40);
+  for (unsigned n = 1; n <= 3; n++) {
+    char extra[64];
+    h_env e;
+    snprintf (extra, sizeof extra, "\"max_requests_in_flight\":%u", n);
+    h_setup (&e, srv, extra);
+    fp_server_log_clear (srv);
+    ck_assert_int_eq (h_sync (&e, "full"), 0);
+    ck_assert_msg (fp_server_max_in_flight (srv) == n,
+                   "max_requests_in_flight %u: %u requests at once", n,
+                   fp_server_max_in_flight (srv));
+    assert_converged (&e);
+    assert_read_only_and_secret (&e);
+    h_teardown (&e);
+  }
+  fp_server_stop (srv);
+}
+END_TEST
+
 /* A checkpoint this plugin cannot read: a clear error naming the state
  * file for an incremental sync, a warning and a fresh start for a full one. */
 START_TEST (unusable_checkpoint)
@@ -473,6 +498,7 @@ suite (void)
   tcase_add_test (tc, older_server_generations);
   tcase_add_test (tc, auth_and_config_errors_have_exit_codes);
   tcase_add_test (tc, failing_page_is_retried_smaller);
+  tcase_add_test (tc, requests_in_flight_are_capped);
   tcase_add_test (tc, unusable_checkpoint);
   tcase_add_test (tc, server_changes_force_a_full_sync);
   tcase_add_test (tc, deleted_and_renamed_lookups_reach_the_index);

@@ -59,6 +59,7 @@ START_TEST (defaults_and_prefix)
   ck_assert_str_eq (cfg.api_key, SECRET);
   ck_assert_uint_eq (cfg.page_size, 100);
   ck_assert_uint_eq (cfg.max_retries, 5);
+  ck_assert_uint_eq (cfg.in_flight, 2);
   ck_assert_uint_eq (cfg.low_speed_time_s, 60);
   ck_assert (cfg.max_response_bytes >= 8 * 1024 * 1024);
   ck_assert (!cfg.tls_insecure);
@@ -76,7 +77,8 @@ START_TEST (knobs_applied)
              "\"connect_timeout\":3,\"max_response_bytes\":1048576,"
              "\"overlap_seconds\":0,\"tls_ca_file\":\"/etc/ca.pem\","
              "\"tls_client_cert\":\"/c.pem\",\"tls_client_key\":\"/k.pem\","
-             "\"permissions\":\"public\",\"public_url\":\"https://ui/\"}"),
+             "\"permissions\":\"public\",\"public_url\":\"https://ui/\","
+             "\"max_requests_in_flight\":4}"),
       OMNI_OK);
   ck_assert_uint_eq (cfg.page_size, 25);
   ck_assert_uint_eq (cfg.list_page_size, 100);
@@ -92,6 +94,7 @@ START_TEST (knobs_applied)
   ck_assert_str_eq (cfg.client_key, "/k.pem");
   ck_assert_int_eq (cfg.permissions, OPL_PERM_PUBLIC);
   ck_assert_str_eq (cfg.public_url, "https://ui");
+  ck_assert_uint_eq (cfg.in_flight, 4);
 }
 END_TEST
 
@@ -172,6 +175,10 @@ START_TEST (refusals_name_the_key)
        "page_size must be"},
       {"{\"base_url\":\"https://h\",\"page_size\":2.5}", "page_size must be"},
       {"{\"base_url\":\"https://h\",\"max_retries\":-1}", "max_retries"},
+      {"{\"base_url\":\"https://h\",\"max_requests_in_flight\":0}",
+       "max_requests_in_flight must be"},
+      {"{\"base_url\":\"https://h\",\"max_requests_in_flight\":5}",
+       "max_requests_in_flight must be"},
       {"{\"base_url\":\"https://h\",\"max_response_bytes\":1000}",
        "max_response_bytes"},
       {"{\"base_url\":\"https://h\",\"tls_insecure\":\"yes\"}",
