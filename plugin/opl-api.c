@@ -799,15 +799,12 @@ opl_api_load_lookup (opl_api *a, opl_lookup_kind kind, opl_lookup_table *t,
 }
 
 omni_status
-opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
-                         json_object **root, json_object **results, char *err,
-                         size_t errlen)
+opl_api_get_documents (opl_api *a, const int64_t *ids, size_t n,
+                       opl_response *r, char *err, size_t errlen)
 {
   opl_buf q;
   omni_status st;
 
-  *root = NULL;
-  *results = NULL;
   opl_buf_init (&q);
   opl_buf_puts (&q, "documents/?id__in=");
   for (size_t i = 0; i < n; i++)
@@ -820,8 +817,21 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
     opl_buf_free (&q);
     return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
   }
-  st = opl_api_get_json (a, q.data, root, err, errlen);
+  st = get_with_retries (a, q.data, a->api_version, r, err, errlen);
   opl_buf_free (&q);
+  return st;
+}
+
+omni_status
+opl_api_parse_documents (const opl_api *a, const int64_t *ids, size_t n,
+                         const opl_response *r, json_object **root,
+                         json_object **results, char *err, size_t errlen)
+{
+  omni_status st;
+
+  *root = NULL;
+  *results = NULL;
+  st = parse_body (r, "documents/", root, err, errlen);
   if (st != OMNI_OK)
     return st;
   bool has_next = false;
@@ -844,21 +854,12 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
   }
   /* One item without a usable id cannot be told apart from the others:
    * drop it (the caller then sees its document as not returned, and the
-   * reconciliation asks for it again alone).  The skip must be logged, so
-   * a fetch without a log sink (the prefetch worker) refuses the page
-   * instead and leaves it to the sync, which fetches it again itself.  An
-   * id that was not asked for means the answer is for another request. */
+   * reconciliation asks for it again alone).  An id that was not asked for
+   * means the answer is for another request. */
   for (size_t i = json_object_array_length (*results); i-- > 0;) {
     json_object *item = json_object_array_get_idx (*results, i);
     int64_t id;
     if (!opl_json_get_int (item, "id", &id) || id < 1) {
-      if (a->log == NULL || a->log->fn == NULL) {
-        json_object_put (*root);
-        *root = NULL;
-        *results = NULL;
-        return opl_fail (err, errlen, OMNI_ERR_INVALID,
-                         "/api/documents/: an item without a valid \"id\"");
-      }
       opl_logf (a->log, OMNI_LOG_WARNING,
                 "skipping an item of a /api/documents/ page: no valid "
                 "\"id\" (%s)",
@@ -884,4 +885,22 @@ opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
     }
   }
   return OMNI_OK;
+}
+
+omni_status
+opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
+                         json_object **root, json_object **results, char *err,
+                         size_t errlen)
+{
+  opl_response r;
+  omni_status st;
+
+  *root = NULL;
+  *results = NULL;
+  opl_response_init (&r);
+  st = opl_api_get_documents (a, ids, n, &r, err, errlen);
+  if (st == OMNI_OK)
+    st = opl_api_parse_documents (a, ids, n, &r, root, results, err, errlen);
+  opl_response_free (&r);
+  return st;
 }

@@ -32,11 +32,9 @@ typedef struct slot {
   size_t n;
   bool want;
   bool running;
-  /* The result, valid when `ready`. */
+  /* The result, valid when `ready`: a 2xx response. */
   bool ready;
-  omni_status st;
-  json_object *root;
-  json_object *results;
+  opl_response resp;
 } slot;
 
 struct opl_prefetch {
@@ -59,9 +57,7 @@ stop_cb (void *ud)
 static void
 drop_result (slot *s)
 {
-  json_object_put (s->root);
-  s->root = NULL;
-  s->results = NULL;
+  opl_response_free (&s->resp); /* and initialised again */
   s->ready = false;
 }
 
@@ -91,21 +87,20 @@ worker (void *ud)
     s->running = true;
     pthread_mutex_unlock (&p->mu);
 
-    json_object *root = NULL, *results = NULL;
+    opl_response r;
     char err[256];
-    omni_status st = opl_api_fetch_documents (&s->api, ids, n, &root, &results,
-                                              err, sizeof err);
+    opl_response_init (&r);
+    omni_status st
+        = opl_api_get_documents (&s->api, ids, n, &r, err, sizeof err);
 
     pthread_mutex_lock (&p->mu);
     s->running = false;
-    /* Keep the result only if the sync still wants these ids. */
-    if (!s->want && !p->quit && holds (s, ids, n)) {
-      s->st = st;
-      s->root = root;
-      s->results = results;
+    /* Keep the result only if it is one and the sync still wants it. */
+    if (st == OMNI_OK && !s->want && !p->quit && holds (s, ids, n)) {
+      s->resp = r;
       s->ready = true;
     } else
-      json_object_put (root);
+      opl_response_free (&r);
     pthread_cond_broadcast (&p->cv);
   }
   pthread_mutex_unlock (&p->mu);
@@ -132,6 +127,7 @@ opl_prefetch_new (const opl_config *cfg, int api_version, unsigned workers,
   for (unsigned i = 0; i < workers; i++) {
     slot *s = &p->slots[i];
     s->pool = p;
+    opl_response_init (&s->resp);
     s->api.cfg = &p->cfg;
     s->api.log = &s->log;
     s->api.host = NULL;
@@ -212,7 +208,7 @@ opl_prefetch_schedule (opl_prefetch *p, const opl_chunk *chunks, size_t count)
 
 bool
 opl_prefetch_take (opl_prefetch *p, const int64_t *ids, size_t n,
-                   json_object **root, json_object **results)
+                   opl_response *r)
 {
   bool taken = false;
 
@@ -225,11 +221,11 @@ opl_prefetch_take (opl_prefetch *p, const int64_t *ids, size_t n,
       continue;
     while (s->want || s->running)
       pthread_cond_wait (&p->cv, &p->mu);
-    if (s->ready && s->st == OMNI_OK) {
-      *root = s->root;
-      *results = s->results;
-      s->root = NULL;
-      s->results = NULL;
+    if (s->ready) {
+      opl_response_free (r);
+      *r = s->resp; /* moved */
+      opl_response_init (&s->resp);
+      s->ready = false;
       taken = true;
     }
     clear_slot (s);

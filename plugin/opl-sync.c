@@ -248,7 +248,15 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
        id = opl_idset_next (&cp->queue, id))
     ids[n++] = id;
   memset (returned, 0, sizeof returned);
-  if (!opl_prefetch_take (inst->prefetch, ids, n, &root, &results)) {
+  opl_response fetched;
+  opl_response_init (&fetched);
+  if (opl_prefetch_take (inst->prefetch, ids, n, &fetched)) {
+    st = opl_api_parse_documents (&inst->api, ids, n, &fetched, &root, &results,
+                                  err, errlen);
+    opl_response_free (&fetched);
+    if (st != OMNI_OK)
+      return st;
+  } else {
     st = opl_api_fetch_documents (&inst->api, ids, n, &root, &results, err,
                                   errlen);
     if (st == OMNI_ERR_TRANSIENT && n > 1) {

@@ -577,8 +577,20 @@ omni_status opl_api_load_lookup (opl_api *a, opl_lookup_kind kind,
                                  opl_lookup_table *t, bool *forbidden,
                                  char *err, size_t errlen);
 
-/* Fetch the documents with the given ids (n <= 1000) in one request, full
- * representation.  *root is the page (caller puts); *results borrowed. */
+/* GET the documents with the given ids (n <= 1000) in one request, full
+ * representation, into r (a 2xx response on OMNI_OK).  Safe on a thread
+ * of its own when a has no host (the prefetch workers). */
+omni_status opl_api_get_documents (opl_api *a, const int64_t *ids, size_t n,
+                                   opl_response *r, char *err, size_t errlen);
+/* Parse and check such a response: *root is the page (caller puts),
+ * *results borrowed from it.  Items without a usable id are dropped (and
+ * logged); an item not asked for, or a page with more than n, refuses the
+ * page (the server ignores id__in). */
+omni_status opl_api_parse_documents (const opl_api *a, const int64_t *ids,
+                                     size_t n, const opl_response *r,
+                                     json_object **root, json_object **results,
+                                     char *err, size_t errlen);
+/* Both of the above. */
 omni_status opl_api_fetch_documents (opl_api *a, const int64_t *ids, size_t n,
                                      json_object **root, json_object **results,
                                      char *err, size_t errlen);
@@ -638,11 +650,13 @@ typedef struct opl_chunk {
 void opl_prefetch_schedule (opl_prefetch *p, const opl_chunk *chunks,
                             size_t count);
 /* When a worker fetched (or is fetching) exactly these ids, wait for it;
- * if it succeeded, hand over its page (root: caller puts; results borrowed
- * from it) and return true.  Otherwise false: the caller fetches them
- * itself.  p may be NULL. */
+ * if it succeeded, move its response into r (initialised by the caller,
+ * who frees it) and return true.  Otherwise false: the caller fetches
+ * them itself.  p may be NULL.  Workers hand over bytes, not trees: the
+ * sync parses on its own thread, so that trees never pile up in the
+ * workers' malloc arenas. */
 bool opl_prefetch_take (opl_prefetch *p, const int64_t *ids, size_t n,
-                        json_object **root, json_object **results);
+                        opl_response *r);
 /* Cancel what is under way, join the threads, free.  Accepts NULL. */
 void opl_prefetch_free (opl_prefetch *p);
 
