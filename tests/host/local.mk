@@ -8,6 +8,7 @@ noinst_LTLIBRARIES += tests/host/liboch.la
 tests_host_liboch_la_SOURCES = \
 	tests/host/och.h \
 	tests/host/och-util.c \
+	tests/host/och-json.c \
 	tests/host/och-load.c \
 	tests/host/och-config.c \
 	tests/host/och-state.c \

@@ -132,117 +132,127 @@ put (och_events *e, const char *s, size_t n, char *err, size_t errlen)
 
 #define PUT_LIT(e, lit, err, errlen) put (e, lit, sizeof lit - 1, err, errlen)
 
-/* Bytes a JSON string cannot hold as they are: controls, '"' and '\'. */
-static bool
-needs_escape (unsigned char c)
-{
-  return c < 0x20 || c == '"' || c == '\\';
-}
+/* What a byte becomes inside a JSON string: 0 as it is, else the letter
+ * of its short escape, or 'u' for \u00xx (json-c's choices: '/' as it is,
+ * controls without a short form as \u00xx), so that lines are the same
+ * bytes whichever writer made them. */
+static const char escape_of[256]
+    = {['\0'] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',
+       [0x05] = 'u', [0x06] = 'u', [0x07] = 'u', ['\b'] = 'b', ['\t'] = 't',
+       ['\n'] = 'n', [0x0b] = 'u', ['\f'] = 'f', ['\r'] = 'r', [0x0e] = 'u',
+       [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u',
+       [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u',
+       [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
+       [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\'};
 
-/* Append s as a JSON string, escaped as json-c does (short escapes where
- * JSON has them, else \u00xx; '/' as it is), so that lines are the same
- * bytes whichever writer made them.  The text of a document is most of
- * every line: copy runs that need no escape with one memcpy. */
+/* Input bytes escaped per reservation: bounds the queue's growth for a
+ * huge document to 6 times this, not 6 times the document. */
+#define ESCAPE_SLICE (16 * 1024)
+
+/* Append s as a JSON string.  With `check`, s must also be valid UTF-8
+ * (returns -2 when it is not, nothing of it queued).  The text of a
+ * document is most of every line, so this is the host's hot loop: plain
+ * ASCII is stepped over eight bytes at a time, and each slice is written
+ * straight into the queue. */
 static int
-put_string (och_events *e, const char *s, size_t len, char *err, size_t errlen)
+put_string (och_events *e, const char *s, size_t len, bool check, char *err,
+            size_t errlen)
 {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s;
-  size_t run = 0;
+  size_t start = e->len, i = 0;
 
   if (PUT_LIT (e, "\"", err, errlen) == -1)
     return -1;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = p[i];
-    char esc[6] = {'\\', 0, '0', '0', 0, 0};
-    size_t n = 2;
+  while (i < len) {
+    size_t end = len - i > ESCAPE_SLICE ? i + ESCAPE_SLICE : len;
+    char *o;
 
-    if (!needs_escape (c))
-      continue;
-    if (put (e, s + run, i - run, err, errlen) == -1)
+    if (reserve (e, 6 * (end - i) + 4, err, errlen) == -1)
       return -1;
-    run = i + 1;
-    switch (c) {
-      case '\b':
-        esc[1] = 'b';
-        break;
-      case '\t':
-        esc[1] = 't';
-        break;
-      case '\n':
-        esc[1] = 'n';
-        break;
-      case '\f':
-        esc[1] = 'f';
-        break;
-      case '\r':
-        esc[1] = 'r';
-        break;
-      case '"':
-      case '\\':
-        esc[1] = (char)c;
-        break;
-      default:
-        esc[1] = 'u';
-        esc[4] = hex[c >> 4];
-        esc[5] = hex[c & 0xf];
-        n = 6;
+    o = e->buf + e->len;
+    while (i < end) {
+      unsigned char c = p[i];
+      size_t n;
+
+      if (end - i >= 8) {
+        /* Copy the word's plain prefix; stop at its first special byte. */
+        uint64_t w;
+        size_t k;
+        memcpy (&w, p + i, 8);
+        memcpy (o, p + i, 8);
+        k = och_word_plain_prefix (w);
+        o += k;
+        i += k;
+        if (k == 8)
+          continue;
+        c = p[i];
+      }
+      if (c >= 0x80) {
+        if (!check)
+          n = 1;
+        else if (c >= 0xc2 && c <= 0xdf && len - i >= 2
+                 && (p[i + 1] & 0xc0) == 0x80)
+          n = 2; /* the common case, inline */
+        else
+          n = och_utf8_seq (p + i, len - i);
+        if (n == 0) {
+          e->len = start;
+          return -2;
+        }
+        memcpy (o, p + i, n);
+        o += n;
+        i += n;
+        continue;
+      }
+      i++;
+      if (escape_of[c] == 0) {
+        *o++ = (char)c;
+        continue;
+      }
+      *o++ = '\\';
+      *o++ = escape_of[c];
+      if (escape_of[c] == 'u') {
+        memcpy (o, "00", 2);
+        o[2] = hex[c >> 4];
+        o[3] = hex[c & 0xf];
+        o += 4;
+      }
     }
-    if (put (e, esc, n, err, errlen) == -1)
-      return -1;
+    /* A sequence may straddle the slice's end: the next slice starts
+     * after it. */
+    e->len = (size_t)(o - e->buf);
   }
-  if (put (e, s + run, len - run, err, errlen) == -1)
-    return -1;
   return PUT_LIT (e, "\"", err, errlen);
 }
 
-/* Append ,"key":<text>, where text must be a JSON object.  It is parsed to
- * check it (strict JSON, valid UTF-8) and copied as it is when it is one
- * line; a plugin that pretty-prints gets it re-serialised. */
+/* Append ,"key":<text>, where text must be a JSON object: checked
+ * strictly (no tree is built), copied as it is when it is one line, and
+ * without the whitespace between tokens when a plugin pretty-printed it. */
 static int
 put_object (och_events *e, const char *key, const char *text,
             const char *doc_id, char *err, size_t errlen)
 {
   char why[OCH_ERRLEN];
-  json_object *v;
-  const char *out;
   size_t len;
-  int r = -1;
 
   if (text == NULL)
     return och_fail (err, errlen, "plugin gave no %s for document %s", key,
                      doc_id);
   len = strlen (text);
-  v = och_json_parse (text, len, why, sizeof why);
-  if (v == NULL)
+  if (och_json_check_object (text, len, why, sizeof why) == -1)
     return och_fail (err, errlen, "plugin gave bad %s for document %s: %s", key,
                      doc_id, why);
-  if (!json_object_is_type (v, json_type_object)) {
-    och_fail (err, errlen,
-              "plugin gave bad %s for document %s: not a JSON object", key,
-              doc_id);
-    goto cleanup;
-  }
-  out = text;
-  if (memchr (text, '\n', len) != NULL || memchr (text, '\r', len) != NULL) {
-    out = json_object_to_json_string_ext (
-        v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (out == NULL) {
-      och_fail (err, errlen, "out of memory");
-      goto cleanup;
-    }
-    len = strlen (out);
-  }
   if (PUT_LIT (e, ",\"", err, errlen) == -1
       || put (e, key, strlen (key), err, errlen) == -1
-      || PUT_LIT (e, "\":", err, errlen) == -1
-      || put (e, out, len, err, errlen) == -1)
-    goto cleanup;
-  r = 0;
-
-cleanup:
-  json_object_put (v);
-  return r;
+      || PUT_LIT (e, "\":", err, errlen) == -1)
+    return -1;
+  if (memchr (text, '\n', len) == NULL && memchr (text, '\r', len) == NULL)
+    return put (e, text, len, err, errlen);
+  if (reserve (e, len, err, errlen) == -1)
+    return -1;
+  e->len += och_json_compact (text, len, e->buf + e->len);
+  return 0;
 }
 
 /* Begin a line with the fields every event has; the id must be non-empty
@@ -256,11 +266,12 @@ put_head (och_events *e, const char *type, const char *source_id,
     return och_fail (err, errlen,
                      "plugin gave an empty or non-UTF-8 document id");
   if (PUT_LIT (e, "{\"type\":", err, errlen) == -1
-      || put_string (e, type, strlen (type), err, errlen) == -1
+      || put_string (e, type, strlen (type), false, err, errlen) == -1
       || PUT_LIT (e, ",\"source_id\":", err, errlen) == -1
-      || put_string (e, source_id, strlen (source_id), err, errlen) == -1
+      || put_string (e, source_id, strlen (source_id), false, err, errlen) == -1
       || PUT_LIT (e, ",\"document_id\":", err, errlen) == -1
-      || put_string (e, document_id, strlen (document_id), err, errlen) == -1)
+      || put_string (e, document_id, strlen (document_id), false, err, errlen)
+             == -1)
     return -1;
   return 0;
 }
@@ -281,6 +292,7 @@ och_events_upsert (och_events *e, bool created, const char *source_id,
                    const omni_document *doc, char *err, size_t errlen)
 {
   size_t start = e->len;
+  int r;
 
   if (doc->content == NULL && doc->content_len > 0) {
     och_fail (err, errlen, "plugin gave no content for document %s",
@@ -291,21 +303,19 @@ och_events_upsert (och_events *e, bool created, const char *source_id,
                 doc->document_id, err, errlen)
       == -1)
     goto fail;
-  if (doc->content_len > 0
-      && !och_utf8_valid (doc->content, doc->content_len)) {
-    och_fail (err, errlen, "plugin gave non-UTF-8 content for document %s",
-              doc->document_id);
-    goto fail;
-  }
   if (doc->content_len > (size_t)INT32_MAX) {
     och_fail (err, errlen, "content of document %s is too big",
               doc->document_id);
     goto fail;
   }
-  if (PUT_LIT (e, ",\"content\":", err, errlen) == -1
-      || put_string (e, doc->content ? doc->content : "", doc->content_len, err,
-                     errlen)
-             == -1
+  if (PUT_LIT (e, ",\"content\":", err, errlen) == -1)
+    goto fail;
+  r = put_string (e, doc->content ? doc->content : "", doc->content_len, true,
+                  err, errlen);
+  if (r == -2)
+    och_fail (err, errlen, "plugin gave non-UTF-8 content for document %s",
+              doc->document_id);
+  if (r != 0
       || put_object (e, "metadata", doc->metadata_json, doc->document_id, err,
                      errlen)
              == -1

@@ -114,6 +114,40 @@ cleanup:
   return root;
 }
 
+size_t
+och_utf8_seq (const unsigned char *p, size_t avail)
+{
+  size_t n;
+  uint32_t cp;
+
+  if (avail == 0)
+    return 0;
+  if (p[0] < 0x80)
+    return 1;
+  if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+    n = 2;
+    cp = p[0] & 0x1f;
+  } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+    n = 3;
+    cp = p[0] & 0x0f;
+  } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+    n = 4;
+    cp = p[0] & 0x07;
+  } else
+    return 0;
+  if (avail < n)
+    return 0;
+  for (size_t k = 1; k < n; k++) {
+    if ((p[k] & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (p[k] & 0x3f);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff
+      || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
 int
 och_utf8_valid (const char *s, size_t len)
 {
@@ -121,11 +155,9 @@ och_utf8_valid (const char *s, size_t len)
   size_t i = 0;
 
   while (i < len) {
-    unsigned char c = p[i];
     size_t n;
-    uint32_t cp;
 
-    if (c < 0x80) {
+    if (p[i] < 0x80) {
       /* Text is mostly ASCII: step over it a word at a time. */
       uint64_t w;
       i++;
@@ -137,28 +169,9 @@ och_utf8_valid (const char *s, size_t len)
       }
       continue;
     }
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      cp = c & 0x07;
-    } else
+    if ((n = och_utf8_seq (p + i, len - i)) == 0)
       return 0;
-    if (len - i <= n)
-      return 0;
-    for (size_t k = 1; k <= n; k++) {
-      if ((p[i + k] & 0xc0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (p[i + k] & 0x3f);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff
-        || (cp >= 0xd800 && cp <= 0xdfff))
-      return 0;
-    i += n + 1;
+    i += n;
   }
   return 1;
 }

@@ -13,6 +13,7 @@
  *   och-sync.c      host services and the sync loop
  *   och-progress.c  progress on stderr
  *   och-util.c      small helpers (JSON parsing, time, wiping, one-line text)
+ *   och-json.c      checking a plugin's JSON text without building a tree
  *
  * Conventions: functions that can fail return 0 on success and -1 on error
  * after writing one line of text (no prefix, no newline) into a caller
@@ -27,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <json.h>
 
@@ -82,6 +84,56 @@ json_object *och_json_parse (const char *text, size_t len, char *err,
 /* Non-zero when the len bytes are valid UTF-8 (no overlongs, no
  * surrogates).  NUL bytes are valid. */
 int och_utf8_valid (const char *s, size_t len);
+
+/* How many of the eight bytes of w (in memory order) come before the first
+ * one a scan of JSON string text must stop at: a control character, '"',
+ * '\\' or a byte >= 0x80.  8 when none.  Lets hot loops step over plain
+ * ASCII a word at a time. */
+static inline size_t
+och_word_plain_prefix (uint64_t w)
+{
+  const uint64_t ones = UINT64_C (0x0101010101010101);
+  const uint64_t highs = UINT64_C (0x8080808080808080);
+  uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+  /* Each term sets the high bit of a byte that matches; a false match can
+   * only follow a true one (borrows run towards later bytes), so the first
+   * flagged byte is exact. */
+  uint64_t stop = w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote)
+                  | ((bslash - ones) & ~bslash);
+  stop &= highs;
+  if (stop == 0)
+    return 8;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__)                               \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return (size_t)__builtin_ctzll (stop) / 8;
+#else
+  {
+    unsigned char b[8];
+    memcpy (b, &w, 8);
+    for (size_t k = 0; k < 8; k++)
+      if (b[k] < 0x20 || b[k] == '"' || b[k] == '\\' || b[k] >= 0x80)
+        return k;
+    return 8;
+  }
+#endif
+}
+
+/* The length (1 to 4) of the valid UTF-8 sequence that starts at p, within
+ * avail bytes, or 0 when none does. */
+size_t och_utf8_seq (const unsigned char *p, size_t avail);
+
+/* Check that the len bytes of text are one JSON object, strictly (RFC
+ * 8259: no comments, no trailing commas, valid UTF-8, no raw control
+ * characters in strings, at most 63 levels deep), with nothing but
+ * whitespace around it.  0, or -1 with err naming what is wrong and at
+ * which byte.  Builds no tree: it is the host's per-document check. */
+int och_json_check_object (const char *text, size_t len, char *err,
+                           size_t errlen);
+
+/* Copy checked JSON text (och_json_check_object said yes) into out, which
+ * has room for len bytes, without the whitespace between tokens; returns
+ * the bytes written.  Makes a pretty-printed object one line. */
+size_t och_json_compact (const char *text, size_t len, char *out);
 
 /* Read a whole regular file (at most max bytes) into a new NUL-terminated
  * buffer the caller frees (or wipes).  *st_mode receives its mode when not
