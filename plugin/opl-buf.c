@@ -177,47 +177,91 @@ utf8_seq_len (const unsigned char *s, size_t avail)
   return 0;
 }
 
+/* How many of the eight bytes of w (memory order) come before the first
+ * NUL or non-ASCII byte; 8 when none.  A false match can only follow a
+ * true one (borrows run towards later bytes), so the first is exact. */
+static size_t
+ascii_prefix (uint64_t w)
+{
+  const uint64_t ones = UINT64_C (0x0101010101010101);
+  const uint64_t highs = UINT64_C (0x8080808080808080);
+  uint64_t stop = (w | ((w - ones) & ~w)) & highs;
+
+  if (stop == 0)
+    return 8;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__)                               \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return (size_t)__builtin_ctzll (stop) / 8;
+#else
+  for (size_t k = 0; k < 8; k++)
+    if ((unsigned char)(w >> (8 * k)) - 1u >= 0x7fu)
+      return k;
+  return 8;
+#endif
+}
+
+/* Input bytes repaired per reservation: a huge text grows the buffer by
+ * at most three times this beyond what it needs. */
+#define REPAIR_SLICE (16 * 1024)
+
 size_t
 opl_utf8_append_repaired (opl_buf *b, const char *s, size_t len)
 {
   static const char replacement[] = "\xEF\xBF\xBD";
   const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0, run = 0, chars = 0;
+  size_t i = 0, chars = 0;
 
-  if (!opl_buf_reserve (b, len))
+  if (!opl_buf_reserve (b, 0))
     return 0;
-  /* Copy valid runs in one go; the common case is one run. */
+  /* One pass that writes straight into the buffer: this is the copy of
+   * every document's OCR text, mostly ASCII with a letter of another
+   * script every few words. */
   while (i < len) {
-    /* Fast path: ASCII, eight bytes at a time where aligned runs allow. */
-    while (i + 8 <= len) {
-      uint64_t w;
-      memcpy (&w, p + i, 8);
-      /* No high bit and no zero byte in the word. */
-      if ((w & UINT64_C (0x8080808080808080)) != 0
-          || ((w - UINT64_C (0x0101010101010101)) & ~w
-              & UINT64_C (0x8080808080808080))
-                 != 0)
-        break;
-      i += 8;
-      chars += 8;
-    }
-    if (i >= len)
-      break;
-    size_t n = p[i] ? utf8_seq_len (p + i, len - i) : 0;
-    if (n > 0) {
-      i += n;
+    size_t end = len - i > REPAIR_SLICE ? i + REPAIR_SLICE : len;
+    char *o;
+
+    /* Each input byte becomes at most three; a sequence that straddles
+     * the slice's end adds at most three more. */
+    if (!opl_buf_reserve (b, 3 * (end - i) + 3))
+      return chars;
+    o = b->data + b->len;
+    while (i < end) {
+      size_t n;
+
+      if (end - i >= 8) {
+        uint64_t w;
+        memcpy (&w, p + i, 8);
+        memcpy (o, p + i, 8);
+        n = ascii_prefix (w);
+        o += n;
+        i += n;
+        chars += n;
+        if (n == 8)
+          continue;
+      } else if (p[i] - 1u < 0x7fu) {
+        *o++ = (char)p[i++];
+        chars++;
+        continue;
+      }
+      if (p[i] == 0) {
+        i++; /* NUL bytes are dropped */
+        continue;
+      }
+      n = utf8_seq_len (p + i, len - i);
+      if (n == 0) {
+        memcpy (o, replacement, 3);
+        o += 3;
+        i++;
+      } else {
+        memcpy (o, p + i, n);
+        o += n;
+        i += n;
+      }
       chars++;
-      continue;
     }
-    opl_buf_append (b, s + run, i - run);
-    if (p[i] != 0) {
-      opl_buf_append (b, replacement, 3);
-      chars++;
-    }
-    i++;
-    run = i;
+    b->len = (size_t)(o - b->data);
   }
-  opl_buf_append (b, s + run, i - run);
+  b->data[b->len] = '\0';
   return chars;
 }
 

@@ -218,41 +218,6 @@ jbuf (const opl_buf *b)
   return jstr (b->data ? b->data : "", b->len);
 }
 
-/* opl_utf8_append_repaired, faster on the ASCII runs that make up most
- * text: those are copied in one go (eight bytes tested at a time), and only
- * the runs of other bytes (multi-byte sequences, invalid bytes, NUL) go
- * through the repair.  A valid sequence never contains an ASCII byte, so
- * the result is the same as repairing the whole text.  Returns the number
- * of code points appended. */
-static size_t
-append_text (opl_buf *b, const char *s, size_t len)
-{
-  const uint64_t ones = UINT64_C (0x0101010101010101);
-  const uint64_t highs = UINT64_C (0x8080808080808080);
-  size_t i = 0, chars = 0;
-
-  if (!opl_buf_reserve (b, len))
-    return 0;
-  while (i < len) {
-    size_t start = i;
-    for (uint64_t w; i + 8 <= len; i += 8) {
-      memcpy (&w, s + i, 8);
-      if ((w & highs) || ((w - ones) & ~w & highs))
-        break; /* a non-ASCII or a NUL byte in these eight */
-    }
-    while (i < len && (unsigned char)s[i] - 1u < 0x7fu)
-      i++;
-    opl_buf_append (b, s + start, i - start);
-    chars += i - start;
-    start = i;
-    while (i < len && (s[i] == '\0' || (unsigned char)s[i] >= 0x80))
-      i++;
-    if (i > start)
-      chars += opl_utf8_append_repaired (b, s + start, i - start);
-  }
-  return chars;
-}
-
 /* Repair the string at key into m->val.  False when absent, not a string,
  * or empty after repair. */
 static bool
@@ -263,7 +228,7 @@ doc_string (map_ctx *c, const char *key)
   opl_buf_reset (&c->m->val);
   if (!opl_json_get_string (c->doc, key, &s, &len))
     return false;
-  append_text (&c->m->val, s, len);
+  opl_utf8_append_repaired (&c->m->val, s, len);
   return c->m->val.len > 0;
 }
 
@@ -721,7 +686,7 @@ map_note (map_ctx *c, json_object *note)
   opl_buf_puts (&m->md, "\n\n");
   opl_buf_reset (&m->val);
   if (opl_json_get_string (note, "note", &s, &len))
-    append_text (&m->val, s, len);
+    opl_utf8_append_repaired (&m->val, s, len);
   /* Trailing blank lines would break the section's spacing. */
   while (m->val.len > 0 && strchr (" \t\r\n", m->val.data[m->val.len - 1]))
     m->val.len--;
@@ -789,7 +754,7 @@ map_content (map_ctx *c)
   }
   opl_buf_puts (md, "## Content\n\n");
   size_t start = md->len;
-  size_t chars = append_text (md, s, len);
+  size_t chars = opl_utf8_append_repaired (md, s, len);
   if (md->oom)
     return;
   if (all_space (md->data + start, md->len - start)) {

@@ -10,6 +10,7 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "opl.h"
 
@@ -120,42 +121,122 @@ opl_time_parse (const char *s, size_t len, opl_time *out)
   return true;
 }
 
+/* Formatting runs three times per document: digits by hand, since
+ * snprintf cost more than the rest of the mapping of a date (callgrind). */
+static char *
+put_digits (char *o, int v, int width)
+{
+  for (int k = width - 1; k >= 0; k--) {
+    o[k] = (char)('0' + v % 10);
+    v /= 10;
+  }
+  return o + width;
+}
+
+/* "YYYY-MM-DD" at o; false when a field is out of the ranges
+ * opl_time_parse guarantees (the caller then uses snprintf). */
+static bool
+put_date (char *o, const opl_time *t)
+{
+  if (t->year < 0 || t->year > 9999 || t->month < 0 || t->month > 99
+      || t->day < 0 || t->day > 99)
+    return false;
+  o = put_digits (o, t->year, 4);
+  *o++ = '-';
+  o = put_digits (o, t->month, 2);
+  *o++ = '-';
+  put_digits (o, t->day, 2);
+  return true;
+}
+
+static bool
+time_in_range (const opl_time *t)
+{
+  return t->hour >= 0 && t->hour <= 99 && t->minute >= 0 && t->minute <= 99
+         && t->second >= 0 && t->second <= 99 && t->micro >= 0
+         && t->micro <= 999999 && t->offset_min > -6000 && t->offset_min < 6000;
+}
+
+/* Copy the len bytes at s into buf as a C string, cut to fit. */
+static void
+copy_out (char *buf, size_t buflen, const char *s, size_t len)
+{
+  if (len >= buflen)
+    len = buflen - 1;
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+}
+
 void
 opl_time_format_rfc3339 (const opl_time *t, char *buf, size_t buflen)
 {
-  char frac[8] = "", zone[8] = "Z";
+  char tmp[40], *o = tmp + 10;
 
   if (buf == NULL || buflen == 0)
     return;
-  if (t->date_only) {
-    snprintf (buf, buflen, "%04d-%02d-%02dT00:00:00Z", t->year, t->month,
-              t->day);
+  if (!put_date (tmp, t) || (!t->date_only && !time_in_range (t))) {
+    snprintf (buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02dZ", t->year, t->month,
+              t->day, t->hour, t->minute, t->second);
     return;
   }
-  if (t->micro != 0)
-    snprintf (frac, sizeof frac, ".%06d", t->micro);
-  if (t->offset_min != 0) {
-    int off = t->offset_min < 0 ? -t->offset_min : t->offset_min;
-    snprintf (zone, sizeof zone, "%c%02d:%02d", t->offset_min < 0 ? '-' : '+',
-              (off / 60) % 100, off % 60);
+  *o++ = 'T';
+  if (t->date_only) {
+    memcpy (o, "00:00:00Z", 9);
+    copy_out (buf, buflen, tmp, 20);
+    return;
   }
-  snprintf (buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", t->year, t->month,
-            t->day, t->hour, t->minute, t->second, frac, zone);
+  o = put_digits (o, t->hour, 2);
+  *o++ = ':';
+  o = put_digits (o, t->minute, 2);
+  *o++ = ':';
+  o = put_digits (o, t->second, 2);
+  if (t->micro != 0) {
+    *o++ = '.';
+    o = put_digits (o, t->micro, 6);
+  }
+  if (t->offset_min == 0)
+    *o++ = 'Z';
+  else {
+    int off = t->offset_min < 0 ? -t->offset_min : t->offset_min;
+    *o++ = t->offset_min < 0 ? '-' : '+';
+    o = put_digits (o, off / 60, 2);
+    *o++ = ':';
+    o = put_digits (o, off % 60, 2);
+  }
+  copy_out (buf, buflen, tmp, (size_t)(o - tmp));
 }
 
 void
 opl_time_format_date (const opl_time *t, char *buf, size_t buflen)
 {
-  if (buf && buflen)
+  char tmp[10];
+
+  if (buf == NULL || buflen == 0)
+    return;
+  if (put_date (tmp, t))
+    copy_out (buf, buflen, tmp, sizeof tmp);
+  else
     snprintf (buf, buflen, "%04d-%02d-%02d", t->year, t->month, t->day);
 }
 
 void
 opl_time_format_minute (const opl_time *t, char *buf, size_t buflen)
 {
-  if (buf && buflen)
+  char tmp[16];
+  int hour = t->date_only ? 0 : t->hour, minute = t->date_only ? 0 : t->minute;
+
+  if (buf == NULL || buflen == 0)
+    return;
+  if (put_date (tmp, t) && hour >= 0 && hour <= 99 && minute >= 0
+      && minute <= 99) {
+    tmp[10] = ' ';
+    put_digits (tmp + 11, hour, 2);
+    tmp[13] = ':';
+    put_digits (tmp + 14, minute, 2);
+    copy_out (buf, buflen, tmp, sizeof tmp);
+  } else
     snprintf (buf, buflen, "%04d-%02d-%02d %02d:%02d", t->year, t->month,
-              t->day, t->date_only ? 0 : t->hour, t->date_only ? 0 : t->minute);
+              t->day, hour, minute);
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (after H. Hinnant's

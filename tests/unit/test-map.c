@@ -80,6 +80,101 @@ assert_clean_utf8 (const char *s, size_t len)
   opl_buf_free (&b);
 }
 
+/* The repair, byte by byte, the slow and obvious way: the reference the
+ * word-at-a-time version must match. */
+static size_t
+ref_seq_len (const unsigned char *p, size_t avail)
+{
+  uint32_t cp;
+  size_t n;
+
+  if (p[0] < 0x80)
+    return 1;
+  n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 0;
+  if (n == 0 || n > avail || p[0] > 0xf4)
+    return 0;
+  cp = p[0] & (0x7f >> n);
+  for (size_t k = 1; k < n; k++) {
+    if ((p[k] & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (p[k] & 0x3f);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800)
+      || (n == 4 && cp < 0x10000) || cp > 0x10ffff
+      || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+START_TEST (repair_matches_reference)
+{
+  /* Pieces that land at every offset of a word and across the 16 KB
+   * slices: ASCII, NUL, valid sequences, and broken ones. */
+  static const char *const pieces[] = {"abc ",
+                                       "\n",
+                                       "\xc3\xa9",
+                                       "\xe2\x82\xac",
+                                       "\xf0\x9f\x98\x80",
+                                       "\xff",
+                                       "\xc3",
+                                       "\xe2\x82",
+                                       "\xed\xa0\x80",
+                                       "\xc0\xaf",
+                                       "x",
+                                       "0123456789ab",
+                                       "\xf4\x90\x80\x80",
+                                       "\x80"};
+  size_t cap = 70 * 1024, n = 0;
+  unsigned char *in = malloc (cap + 8), *want = malloc (3 * cap + 32);
+  unsigned seed = 11;
+  opl_buf b;
+
+  ck_assert_ptr_nonnull (in);
+  ck_assert_ptr_nonnull (want);
+  while (n < cap) {
+    const char *piece;
+    seed = seed * 1103515245u + 12345u;
+    piece = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
+    if ((seed >> 8) % 97 == 0)
+      in[n++] = '\0';
+    memcpy (in + n, piece, strlen (piece));
+    n += strlen (piece);
+  }
+  for (size_t len = 0; len <= n; len = len < 64 ? len + 1 : len * 3 + 7) {
+    size_t w = 0, chars = 0, got;
+    for (size_t i = 0; i < len;) {
+      size_t k = in[i] ? ref_seq_len (in + i, len - i) : 0;
+      if (in[i] == 0) {
+        i++;
+        continue;
+      }
+      if (k == 0) {
+        memcpy (want + w, "\xef\xbf\xbd", 3);
+        w += 3;
+        i++;
+      } else {
+        memcpy (want + w, in + i, k);
+        w += k;
+        i += k;
+      }
+      chars++;
+    }
+    opl_buf_init (&b);
+    opl_buf_puts (&b, "pre");
+    got = opl_utf8_append_repaired (&b, (const char *)in, len);
+    ck_assert_uint_eq (got, chars);
+    ck_assert_uint_eq (b.len, 3 + w);
+    ck_assert (memcmp (b.data, "pre", 3) == 0);
+    ck_assert_msg (memcmp (b.data + 3, want, w) == 0, "differs, length %zu",
+                   len);
+    ck_assert_int_eq (b.data[b.len], '\0');
+    opl_buf_free (&b);
+  }
+  free (in);
+  free (want);
+}
+END_TEST
+
 /* Map a parsed document with the given tables; parse the JSON parts. */
 static void
 map_obj (const opl_lookups *tables, json_object *d)
@@ -886,6 +981,7 @@ suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, v10_document);
+  tcase_add_test (tc, repair_matches_reference);
   tcase_add_test (tc, v10_without_resolver);
   tcase_add_test (tc, v6_document);
   tcase_add_test (tc, v214_document);
