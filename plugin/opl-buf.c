@@ -202,12 +202,11 @@ ascii_prefix (uint64_t w)
 
 /* Input bytes repaired per reservation: a huge text grows the buffer by
  * at most three times this beyond what it needs. */
-#define REPAIR_SLICE (16 * 1024)
+#define REPAIR_SLICE ((size_t)16 * 1024)
 
 size_t
 opl_utf8_append_repaired (opl_buf *b, const char *s, size_t len)
 {
-  static const char replacement[] = "\xEF\xBF\xBD";
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0, chars = 0;
 
@@ -249,8 +248,10 @@ opl_utf8_append_repaired (opl_buf *b, const char *s, size_t len)
       }
       n = utf8_seq_len (p + i, len - i);
       if (n == 0) {
-        memcpy (o, replacement, 3);
-        o += 3;
+        /* U+FFFD, REPLACEMENT CHARACTER */
+        *o++ = (char)0xef;
+        *o++ = (char)0xbf;
+        *o++ = (char)0xbd;
         i++;
       } else {
         memcpy (o, p + i, n);

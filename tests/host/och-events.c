@@ -147,7 +147,7 @@ static const char escape_of[256]
 
 /* Input bytes escaped per reservation: bounds the queue's growth for a
  * huge document to 6 times this, not 6 times the document. */
-#define ESCAPE_SLICE (16 * 1024)
+#define ESCAPE_SLICE ((size_t)16 * 1024)
 
 /* Append s as a JSON string.  With `check`, s must also be valid UTF-8
  * (returns -2 when it is not, nothing of it queued).  The text of a
