@@ -115,13 +115,16 @@ opl_sync_plan (omni_instance *inst, omni_sync_mode asked, bool resume,
   if (!resume) {
     /* An abandoned run may have handed out part of its queue without a
      * checkpoint saying so: count those as possibly indexed, so that the
-     * reconciliation removes them if they are gone. */
+     * reconciliation removes them if they are gone.  The queue itself is
+     * kept: the new run delivers it too.  Some of it only the abandoned
+     * run could find (documents showing a renamed tag: its START step
+     * already took the new names as the fingerprints), so dropping it
+     * would leave them stale for good. */
     for (int64_t id = opl_idset_next (&cp->queue, 0); id != 0;
          id = opl_idset_next (&cp->queue, id))
       if (!opl_idset_add (&cp->known, id))
         return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
     cp->step = OPL_STEP_START;
-    opl_idset_clear (&cp->queue);
     cp->pending_watermark_us = mode == OMNI_SYNC_FULL ? 0 : cp->watermark_us;
     if (mode == OMNI_SYNC_FULL) {
       /* A full sync re-delivers everything: nothing to de-duplicate. */

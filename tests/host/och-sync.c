@@ -407,6 +407,22 @@ plan_run (och_sync *s, const char **checkpoint, int *resume)
   och_state_set (&st->run_started_at, now);
 }
 
+/* Turn the interrupted run planned by plan_run into a new full run that
+ * starts from the same checkpoint. */
+static void
+restart_as_full (och_sync *s)
+{
+  och_state *st = &s->state;
+  char now[32];
+
+  och_now_rfc3339 (now);
+  s->mode = OMNI_SYNC_FULL;
+  s->created = s->updated = s->deleted = 0;
+  st->run_attempts = 1;
+  st->documents_indexed = st->run_indexed_base;
+  och_state_set (&st->run_started_at, now);
+}
+
 /* Record the end of a run that did not complete, and persist it. */
 static void
 record_failure (och_sync *s, och_outcome outcome, const char *error)
@@ -652,6 +668,23 @@ och_cmd_sync (const och_options *o)
   ip.resume = resume;
   ctx_reset_error (&s.ctx);
   st = s.plugin.desc.init (&s.svc, &ip, &s.inst);
+  if (st == OMNI_ERR_INVALID && resume && o->mode_given
+      && o->mode == OMNI_SYNC_FULL && s.mode != OMNI_SYNC_FULL) {
+    /* The interrupted incremental run cannot be resumed (its checkpoint is
+     * unusable, say) and the operator asked for a full sync: run one in its
+     * place rather than fail the same way every time.  A full sync starts
+     * afresh from a checkpoint the plugin cannot use. */
+    call_error (&s.ctx, "init", st, err, sizeof err);
+    notice (&s,
+            "the interrupted incremental run cannot be resumed (%s): running "
+            "the full sync asked for in its place",
+            err);
+    restart_as_full (&s);
+    ip.mode = s.mode;
+    ip.resume = resume = 0;
+    ctx_reset_error (&s.ctx);
+    st = s.plugin.desc.init (&s.svc, &ip, &s.inst);
+  }
   /* The plugin copied what it needs: our copy goes now. */
   och_config_wipe_credentials (&s.cfg);
   if (st != OMNI_OK) {

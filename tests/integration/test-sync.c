@@ -483,6 +483,94 @@ START_TEST (deleted_and_renamed_lookups_reach_the_index)
 }
 END_TEST
 
+/* A renamed correspondent is found only by comparing the lookups with the
+ * fingerprints of the last sync, and the run that finds it replaces them.
+ * When that run cannot get its documents and the host, after three failed
+ * resumes, starts it over, the affected documents must still be
+ * re-delivered. */
+START_TEST (rename_survives_a_run_started_over)
+{
+  fp_server *srv = start_sample ();
+  h_env e, fresh;
+  char err[256], why[300];
+  h_setup (&e, srv, "\"max_retries\":0,\"page_size\":2");
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  ck_assert_int_eq (fp_server_command (
+                        srv, "rename?endpoint=correspondents&id=1&name=Renamed",
+                        err, sizeof err),
+                    0);
+  /* The first two documents arrive (and are checkpointed), then every
+   * fetch fails. */
+  fp_fault f = {.path_prefix = "/api/documents/",
+                .query_contains = "fields=id,title,content",
+                .nth = 2,
+                .kind = FP_FAULT_STATUS,
+                .status = 500};
+  ck_assert_int_gt (fp_server_add_fault (srv, &f), 0);
+  for (int i = 0; i < 4; i++)
+    ck_assert_int_eq (
+        h_wait (h_sync_start (&e, "incremental", "--checkpoint-every=1")), 1);
+  ck_assert (h_file_contains (e.events, "Renamed"));
+  fp_server_clear_faults (srv);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  ck_assert (h_file_contains (e.out, "starting it over"));
+
+  h_setup (&fresh, srv, NULL);
+  ck_assert_int_eq (h_sync (&fresh, "full"), 0);
+  ck_assert_msg (h_same_index (&e, &fresh, why, sizeof why),
+                 "index differs from a fresh one: %s", why);
+  h_teardown (&fresh);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+/* A run checkpoint the plugin cannot use, left by an interrupted
+ * incremental run: resuming fails every time, with a clear error; with
+ * `--mode full` a full sync runs in its place (a warning, a fresh start). */
+START_TEST (full_mode_replaces_a_broken_interrupted_run)
+{
+  fp_server *srv = start_generated (50, NULL);
+  h_env e;
+  h_setup (&e, srv, "\"max_retries\":0");
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  fp_doc_edit edit = {.title = "Edited"};
+  ck_assert_int_eq (fp_server_edit_document (srv, 3, &edit), 0);
+  fp_fault f = {.path_prefix = "/api/documents/",
+                .query_contains = "fields=id,title,content",
+                .nth = 1,
+                .kind = FP_FAULT_STATUS,
+                .status = 500};
+  ck_assert_int_gt (fp_server_add_fault (srv, &f), 0);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 1);
+  fp_server_clear_faults (srv);
+
+  /* Damage the interrupted run's checkpoint (the last one in the file). */
+  size_t len;
+  char *state = h_slurp (e.state, &len);
+  ck_assert_ptr_nonnull (state);
+  char *at = NULL;
+  for (char *p = state; (p = strstr (p, "\\\"format\\\":1")) != NULL; p++)
+    at = p;
+  ck_assert_msg (at != NULL, "no checkpoint format in the state file");
+  at[strlen ("\\\"format\\\":")] = '7';
+  FILE *fh = fopen (e.state, "w");
+  ck_assert_ptr_nonnull (fh);
+  fwrite (state, 1, len, fh);
+  fclose (fh);
+  free (state);
+
+  ck_assert_int_eq (h_sync (&e, "incremental"), 2);
+  ck_assert (h_file_contains (e.out, "checkpoint format 7 is not supported"));
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  ck_assert (h_file_contains (e.out, "running the full sync asked for"));
+  ck_assert (h_file_contains (e.out, "starting afresh"));
+  assert_converged (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -502,6 +590,8 @@ suite (void)
   tcase_add_test (tc, unusable_checkpoint);
   tcase_add_test (tc, server_changes_force_a_full_sync);
   tcase_add_test (tc, deleted_and_renamed_lookups_reach_the_index);
+  tcase_add_test (tc, rename_survives_a_run_started_over);
+  tcase_add_test (tc, full_mode_replaces_a_broken_interrupted_run);
   suite_add_tcase (s, tc);
   return s;
 }
