@@ -549,10 +549,10 @@ START_TEST (full_mode_replaces_a_broken_interrupted_run)
   size_t len;
   char *state = h_slurp (e.state, &len);
   ck_assert_ptr_nonnull (state);
-  char *at = NULL;
-  for (char *p = state; (p = strstr (p, "\\\"format\\\":1")) != NULL; p++)
-    at = p;
+  char *at = strstr (state, "\\\"format\\\":1");
   ck_assert_msg (at != NULL, "no checkpoint format in the state file");
+  for (char *p; (p = strstr (at + 1, "\\\"format\\\":1")) != NULL;)
+    at = p;
   at[strlen ("\\\"format\\\":")] = '7';
   FILE *fh = fopen (e.state, "w");
   ck_assert_ptr_nonnull (fh);
