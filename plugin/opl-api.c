@@ -578,6 +578,43 @@ opl_api_list_ids (opl_api *a, const char *filter, opl_id_cb cb, void *ud,
                      NULL, err, errlen);
 }
 
+/* Ids asked about per request: 500 ids of up to 7 digits keep the URL
+ * near 4 KB, well inside what servers and proxies accept. */
+#define EXISTING_BATCH 500
+
+omni_status
+opl_api_existing_ids (opl_api *a, const int64_t *ids, size_t n, opl_id_cb cb,
+                      void *ud, char *err, size_t errlen)
+{
+  opl_id_page page = {0};
+  opl_buf q;
+  omni_status st = OMNI_OK;
+
+  opl_buf_init (&q);
+  for (size_t at = 0; at < n && st == OMNI_OK; at += EXISTING_BATCH) {
+    size_t k = n - at < EXISTING_BATCH ? n - at : EXISTING_BATCH;
+    opl_buf_reset (&q);
+    opl_buf_puts (&q, "documents/?id__in=");
+    for (size_t i = 0; i < k; i++) {
+      if (i)
+        opl_buf_putc (&q, ',');
+      opl_buf_printf (&q, "%lld", (long long)ids[at + i]);
+    }
+    opl_buf_printf (&q, "&fields=id&page_size=%zu", k);
+    if (q.oom) {
+      st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+      break;
+    }
+    st = get_id_page (a, q.data, false, &page, err, errlen);
+    for (size_t i = 0; st == OMNI_OK && i < page.n; i++)
+      if (!cb (ud, page.items[i].id, 0))
+        st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+  }
+  opl_id_page_free (&page);
+  opl_buf_free (&q);
+  return st;
+}
+
 /* Seek state for opl_api_list_changed. */
 struct changed_ctx {
   opl_id_cb cb;

@@ -434,6 +434,36 @@ step_list (omni_instance *inst, char *err, size_t errlen)
   return OMNI_OK;
 }
 
+static bool
+drop_id (void *ud, int64_t id, int64_t modified_us)
+{
+  (void)modified_us;
+  return opl_idset_remove (ud, id);
+}
+
+/* Remove from `gone` every id the server still shows when asked by id. */
+static omni_status
+confirm_gone (omni_instance *inst, opl_idset *gone, char *err, size_t errlen)
+{
+  size_t n = 0;
+  int64_t *ids = malloc ((size_t)gone->count * sizeof *ids);
+  omni_status st;
+
+  if (ids == NULL)
+    return opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+  for (int64_t id = opl_idset_next (gone, 0); id != 0;
+       id = opl_idset_next (gone, id))
+    ids[n++] = id;
+  st = opl_api_existing_ids (&inst->api, ids, n, drop_id, gone, err, errlen);
+  if (st == OMNI_OK && gone->count < n)
+    opl_logf (&inst->log, OMNI_LOG_INFO,
+              "%llu documents missing from the id listing are still there "
+              "(the list changed while it was read)",
+              (unsigned long long)(n - gone->count));
+  free (ids);
+  return st;
+}
+
 /* Step -> RECONCILED: every id the server has now against every id the
  * index holds.  Gone ones become deletions; ones the index lacks (a
  * listing page that shifted, a restore) are queued. */
@@ -454,6 +484,14 @@ step_reconcile (omni_instance *inst, char *err, size_t errlen)
       || !opl_idset_difference (&missing, &now, &cp->known)) {
     st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
     goto cleanup;
+  }
+  if (gone.count > 0) {
+    /* The walk is by page number: documents trashed while it ran shift
+     * later ones onto pages already read, and those look gone.  Ask for
+     * the would-be gone by id; the ones that answer stay. */
+    st = confirm_gone (inst, &gone, err, errlen);
+    if (st != OMNI_OK)
+      goto cleanup;
   }
   if (gone.count > 100 && gone.count > cp->known.count / 2)
     opl_logf (&inst->log, OMNI_LOG_WARNING,

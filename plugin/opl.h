@@ -568,6 +568,14 @@ omni_status opl_api_list_ids (opl_api *a, const char *filter, opl_id_cb cb,
  * walking page numbers, so that documents edited meanwhile (which move to
  * the end of the order) cannot push others past a page boundary. An id may
  * be reported twice (once per version seen). */
+/* Which of the n ids (any order) are documents the token can see now:
+ * asked by id (id__in), a request per 500; cb gets each that is.  A walk
+ * by page number can skip items when the list shrinks under it, so an id
+ * a walk did not show is only gone once this says so. */
+omni_status opl_api_existing_ids (opl_api *a, const int64_t *ids, size_t n,
+                                  opl_id_cb cb, void *ud, char *err,
+                                  size_t errlen);
+
 omni_status opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb,
                                   void *ud, char *err, size_t errlen);
 

@@ -932,6 +932,62 @@ START_TEST (connection_refused)
 }
 END_TEST
 
+/* ---- a list that shrinks while it is read ----------------------------- */
+
+static void
+trash_first_sixty (fp_server *s, void *user)
+{
+  (void)user;
+  for (int64_t id = 1; id <= 60; id++)
+    fp_server_trash_document (s, id); /* an id already gone is no matter */
+}
+
+/* Documents trashed while the id reconciliation walks its pages shift the
+ * later ones onto pages already read (and page 2 may answer 404): those
+ * must not be taken for deleted.  Only the trashed ones leave the index. */
+START_TEST (list_shrinking_under_the_reconciliation)
+{
+  char why[300];
+  fp_server *srv = start_server (NULL, NULL);
+  h_env e;
+  int64_t *before = NULL;
+  size_t n_before = fp_server_visible_ids (srv, 0, &before);
+
+  ck_assert_uint_gt (n_before, 100); /* more than one reconciliation page */
+  h_setup (&e, srv, BASE_CONFIG);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  /* Right after page 1 of the reconciliation (the third documents request
+   * of an incremental sync with nothing changed: probe, listing, page 1). */
+  ck_assert_int_gt (
+      fp_server_add_hook (srv, "/api/documents/", 3, trash_first_sixty, NULL),
+      0);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  show_output (&e, "shrinking");
+  ck_assert (h_file_contains (e.out, "still there"));
+  /* Nothing visible is missing from the index; the trashed are deleted at
+   * the latest by the next sync. */
+  h_index ix;
+  h_replay (&e, &ix);
+  int64_t *now = NULL;
+  size_t n_now = fp_server_visible_ids (srv, 0, &now);
+  for (size_t i = 0; i < n_now; i++) {
+    bool found = false;
+    for (size_t j = 0; j < ix.n && !found; j++)
+      found = ix.ids[j] == now[i];
+    ck_assert_msg (found, "document %lld was taken for deleted",
+                   (long long)now[i]);
+  }
+  h_index_free (&ix);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  ck_assert (h_converged (&e, why, sizeof why));
+  assert_secret (&e);
+  free (before);
+  free (now);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -946,6 +1002,7 @@ suite (void)
   tcase_add_test (tt, tls_insecure_warns_every_sync);
   tcase_add_test (tt, https_to_plain_http_server);
   tcase_add_test (tt, connection_refused);
+  tcase_add_test (tt, list_shrinking_under_the_reconciliation);
   suite_add_tcase (s, tt);
   return s;
 }
