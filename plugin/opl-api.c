@@ -615,6 +615,39 @@ opl_api_existing_ids (opl_api *a, const int64_t *ids, size_t n, opl_id_cb cb,
   return st;
 }
 
+omni_status
+opl_api_trash_ids (opl_api *a, unsigned max_pages, opl_id_cb cb, void *ud,
+                   char *err, size_t errlen)
+{
+  omni_status st = OMNI_OK;
+  bool has_next = true;
+
+  /* The trash has no filters, no `fields` and its own order (-created):
+   * plain pages, each item a whole document. */
+  for (unsigned page = 1; st == OMNI_OK && has_next && page <= max_pages;
+       page++) {
+    char path[64], why[300];
+    json_object *root = NULL, *results;
+    snprintf (path, sizeof path, "trash/?page_size=100&page=%u", page);
+    st = opl_api_get_json (a, path, &root, err, errlen);
+    if (st != OMNI_OK)
+      break;
+    results = opl_api_page_results (root, NULL, &has_next, why, sizeof why);
+    if (results == NULL)
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "/api/trash/: %s", why);
+    for (size_t i = 0; st == OMNI_OK && results != NULL
+                       && i < json_object_array_length (results);
+         i++) {
+      int64_t id;
+      if (opl_json_get_int (json_object_array_get_idx (results, i), "id", &id)
+          && !cb (ud, id, 0))
+        st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+    }
+    json_object_put (root);
+  }
+  return st;
+}
+
 /* Seek state for opl_api_list_changed. */
 struct changed_ctx {
   opl_id_cb cb;

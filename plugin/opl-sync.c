@@ -77,6 +77,47 @@ opl_sync_load_lookups (omni_instance *inst, char *err, size_t errlen)
   return OMNI_OK;
 }
 
+/* How many trashed documents are read, at most, to explain a highest id
+ * that went backwards; and how many vanished ids are worth explaining. */
+#define TRASH_PAGES 5
+#define TRASH_EXPLAINS_AT_MOST 100
+
+static bool
+drop_trashed (void *ud, int64_t id, int64_t modified_us)
+{
+  (void)modified_us;
+  return opl_idset_remove (ud, id);
+}
+
+/* True when every indexed id above max_id (the server's highest now) is in
+ * the trash: the newest documents were trashed, which is no sign of a
+ * backup restored.  Anything else (more of them than is plausible, a
+ * server without a trash, a token that cannot read it) says no. */
+static bool
+newest_were_trashed (omni_instance *inst, int64_t max_id)
+{
+  opl_idset above;
+  char err[300];
+  bool all = false;
+
+  opl_idset_init (&above);
+  for (int64_t id = opl_idset_next (&inst->cp.known, max_id); id != 0;
+       id = opl_idset_next (&inst->cp.known, id))
+    if (above.count >= TRASH_EXPLAINS_AT_MOST || !opl_idset_add (&above, id))
+      goto cleanup;
+  if (opl_api_trash_ids (&inst->api, TRASH_PAGES, drop_trashed, &above, err,
+                         sizeof err)
+      != OMNI_OK) {
+    opl_logf (&inst->log, OMNI_LOG_DEBUG, "cannot read the trash: %s", err);
+    goto cleanup;
+  }
+  all = above.count == 0;
+
+cleanup:
+  opl_idset_free (&above);
+  return all;
+}
+
 omni_status
 opl_sync_plan (omni_instance *inst, omni_sync_mode asked, bool resume,
                int64_t max_id, char *err, size_t errlen)
@@ -97,7 +138,9 @@ opl_sync_plan (omni_instance *inst, omni_sync_mode asked, bool resume,
     why = "no completed sync yet";
   else if (cp->api_version != 0 && cp->api_version != inst->api.api_version)
     why = "the server's API version changed";
-  else if (opl_idset_max (&cp->known) > max_id && cp->known.count > 0)
+  else if (opl_idset_max (&cp->known) > max_id && cp->known.count > 0
+           && (mode != OMNI_SYNC_FULL || resume)
+           && !newest_were_trashed (inst, max_id))
     why = "the server's highest document id went backwards (restored "
           "from a backup?)";
   else if (cp->known.count > 100

@@ -576,6 +576,13 @@ omni_status opl_api_existing_ids (opl_api *a, const int64_t *ids, size_t n,
                                   opl_id_cb cb, void *ud, char *err,
                                   size_t errlen);
 
+/* The ids in /api/trash/ (Paperless-ngx 2.10 and newer), at most
+ * max_pages pages of 100 (whole documents: the trash ignores `fields`).
+ * Older servers answer with a redirect, and a token may not see every
+ * trashed document: a hint, never proof that something was deleted. */
+omni_status opl_api_trash_ids (opl_api *a, unsigned max_pages, opl_id_cb cb,
+                               void *ud, char *err, size_t errlen);
+
 omni_status opl_api_list_changed (opl_api *a, int64_t since_us, opl_id_cb cb,
                                   void *ud, char *err, size_t errlen);
 
