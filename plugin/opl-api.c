@@ -70,23 +70,20 @@ looks_like_html (const opl_response *r)
   return false;
 }
 
-/* Seconds to wait before retry `attempt` (0-based): Retry-After when the
- * server gave one (seconds or an HTTP date), else exponential back-off
- * 1, 2, 4 ... s with +-25 % jitter; always capped. */
-static unsigned
-retry_delay_ms (const opl_api *a, const opl_response *r, unsigned attempt,
-                uint32_t *rng)
+unsigned
+opl_retry_delay_ms (unsigned max_wait_s, const char *retry_after,
+                    unsigned attempt, uint32_t *rng)
 {
-  uint64_t cap_ms = (uint64_t)a->cfg->max_retry_wait_s * 1000;
+  uint64_t cap_ms = (uint64_t)max_wait_s * 1000;
   uint64_t ms;
 
-  if (r && r->retry_after[0]) {
+  if (retry_after && retry_after[0]) {
     char *end = NULL;
-    long secs = strtol (r->retry_after, &end, 10);
-    if (end != r->retry_after && *end == '\0' && secs >= 0)
+    long secs = strtol (retry_after, &end, 10);
+    if (end != retry_after && *end == '\0' && secs >= 0)
       ms = (uint64_t)secs * 1000;
     else {
-      time_t when = curl_getdate (r->retry_after, NULL);
+      time_t when = curl_getdate (retry_after, NULL);
       time_t now = time (NULL);
       ms = when > now ? (uint64_t)(when - now) * 1000 : 0;
     }
@@ -102,7 +99,16 @@ retry_delay_ms (const opl_api *a, const opl_response *r, unsigned attempt,
   uint64_t span = ms / 2;
   if (span > 0)
     ms = ms - span / 2 + (*rng % span);
-  return (unsigned)ms;
+  /* The cap holds after the jitter too. */
+  return (unsigned)(ms < cap_ms ? ms : cap_ms);
+}
+
+static unsigned
+retry_delay_ms (const opl_api *a, const opl_response *r, unsigned attempt,
+                uint32_t *rng)
+{
+  return opl_retry_delay_ms (a->cfg->max_retry_wait_s,
+                             r ? r->retry_after : NULL, attempt, rng);
 }
 
 /* Sleep in short slices so that the host's stop request is honoured. */
@@ -374,18 +380,37 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
       break;
     opl_logf (a->log, OMNI_LOG_DEBUG, "server refused API version %d", version);
   }
-  if (st != OMNI_OK)
-    goto cleanup;
   if (r.x_version[0])
     snprintf (a->server_version, sizeof a->server_version, "%s", r.x_version);
+  if (st != OMNI_OK && r.status == 406) {
+    st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                   "Paperless-ngx %s refused every API version this plugin "
+                   "speaks (%d to %d, and its own default) with HTTP 406",
+                   a->server_version[0] ? a->server_version : "(unknown)",
+                   OPL_API_VERSION_MIN, OPL_API_VERSION_MAX);
+    goto cleanup;
+  }
+  if (st != OMNI_OK)
+    goto cleanup;
   if (version == 0) {
-    /* An older server: speak the newest version it announces. */
-    if (r.x_api_version < 2) {
+    /* A server that takes neither 10 nor 9 answered in its default
+     * version: speak it if this plugin understands it. */
+    if (r.x_api_version < OPL_API_VERSION_MIN) {
       st = opl_fail (err, errlen, OMNI_ERR_INVALID,
                      "Paperless-ngx %s (API version %d) is too old: 2.0 or "
                      "newer is needed",
                      a->server_version[0] ? a->server_version : "(unknown)",
                      r.x_api_version);
+      goto cleanup;
+    }
+    if (r.x_api_version > OPL_API_VERSION_MAX) {
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "Paperless-ngx %s speaks API version %d and refuses "
+                     "%d and %d: this plugin understands %d to %d; upgrade "
+                     "the plugin",
+                     a->server_version[0] ? a->server_version : "(unknown)",
+                     r.x_api_version, wanted_versions[0], wanted_versions[1],
+                     OPL_API_VERSION_MIN, OPL_API_VERSION_MAX);
       goto cleanup;
     }
     version = r.x_api_version;

@@ -499,6 +499,18 @@ uint64_t opl_http_requests (const opl_http *h);
 /* Paperless API (opl-api.c)                                          */
 /* ------------------------------------------------------------------ */
 
+/* How long to wait before retry number attempt+1 (attempt 0 is the first
+ * retry): Retry-After when the server gave one (seconds or an HTTP date),
+ * else 1, 2, 4 ... s with +-25 % jitter drawn from *rng; never more than
+ * max_wait_s seconds. */
+unsigned opl_retry_delay_ms (unsigned max_wait_s, const char *retry_after,
+                             unsigned attempt, uint32_t *rng);
+
+/* The Paperless-ngx API versions this plugin understands: 10 and 9 are
+ * asked for; an older server's own default is spoken down to 2 (2.0). */
+#define OPL_API_VERSION_MIN 2
+#define OPL_API_VERSION_MAX 10
+
 typedef struct opl_api {
   const opl_config *cfg;
   const opl_log *log;

@@ -338,6 +338,45 @@ arm_too_old (fp_server *srv, const hcase *c)
   ck_assert_int_gt (fp_server_add_fault (srv, &old), 0);
 }
 
+/* A server that refuses 10 and 9 and answers in version 11 by default:
+ * newer than the plugin understands. */
+static void
+arm_too_new (fp_server *srv, const hcase *c)
+{
+  (void)c;
+  fp_fault f406 = {.path_prefix = "/api/documents/",
+                   .query_contains = Q_PROBE,
+                   .nth = 1,
+                   .times = 2,
+                   .kind = FP_FAULT_STATUS,
+                   .status = 406};
+  fp_fault v11 = {.path_prefix = "/api/documents/",
+                  .query_contains = Q_PROBE,
+                  .nth = 3,
+                  .times = 1,
+                  .kind = FP_FAULT_STATUS,
+                  .status = 200,
+                  .body = "{\"count\":1,\"next\":null,\"previous\":null,"
+                          "\"results\":[{\"id\":1}]}",
+                  .headers = "X-Api-Version: 11\nX-Version: 4.1.0\n"};
+  ck_assert_int_gt (fp_server_add_fault (srv, &f406), 0);
+  ck_assert_int_gt (fp_server_add_fault (srv, &v11), 0);
+}
+
+/* 406 whatever version is asked for, even none. */
+static void
+arm_406_always (fp_server *srv, const hcase *c)
+{
+  (void)c;
+  fp_fault f406 = {.path_prefix = "/api/documents/",
+                   .query_contains = Q_PROBE,
+                   .nth = 1,
+                   .kind = FP_FAULT_STATUS,
+                   .status = 406,
+                   .headers = "X-Version: 9.9.9\n"};
+  ck_assert_int_gt (fp_server_add_fault (srv, &f406), 0);
+}
+
 /* Tags whose parents form a cycle (1 -> 2 -> 3 -> 1) and a self-parent. */
 static void
 arm_tag_cycle (fp_server *srv, const hcase *c)
@@ -671,6 +710,10 @@ static const hcase cases[] = {
      .needle = "API version 9"},
     {"a server too old", .arm = arm_too_old, .exit = 2,
      .needle = "1.9.2 (API version 1) is too old"},
+    {"a server too new", .arm = arm_too_new, .exit = 2,
+     .needle = "4.1.0 speaks API version 11 and refuses 10 and 9"},
+    {"406 for every version", .arm = arm_406_always, .exit = 2,
+     .needle = "9.9.9 refused every API version this plugin speaks"},
 };
 
 #define N_CASES (sizeof cases / sizeof cases[0])

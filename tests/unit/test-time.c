@@ -1,10 +1,12 @@
 /* test-time.c: every date form Paperless sends (paperless-api.md §3.4,
- * §11), range checks, RFC 3339 output and Unix microseconds. */
+ * §11), range checks, RFC 3339 output and Unix microseconds; and the
+ * retry waits (Retry-After dates, back-off, jitter, cap). */
 #include <config.h>
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "opl.h"
 
@@ -307,6 +309,49 @@ START_TEST (unix_us_round_trip)
 }
 END_TEST
 
+/* Retry waits (opl-api.c): Retry-After in seconds or as an HTTP date,
+ * else exponential back-off with jitter, never above the cap. */
+START_TEST (retry_waits)
+{
+  uint32_t rng = 12345;
+  unsigned prev_lo = 0;
+
+  for (unsigned attempt = 0; attempt < 6; attempt++) {
+    unsigned base = 1000u << attempt, lo = ~0u, hi = 0;
+    for (int k = 0; k < 200; k++) {
+      unsigned ms = opl_retry_delay_ms (3600, NULL, attempt, &rng);
+      lo = ms < lo ? ms : lo;
+      hi = ms > hi ? ms : hi;
+    }
+    /* +-25 %, and really spread (jitter decorrelates instances). */
+    ck_assert_uint_ge (lo, base - base / 4);
+    ck_assert_uint_le (hi, base + base / 4);
+    ck_assert_uint_gt (hi - lo, base / 4);
+    ck_assert_uint_gt (lo, prev_lo);
+    prev_lo = lo;
+  }
+  /* The cap holds whatever the jitter draws. */
+  for (int k = 0; k < 200; k++)
+    ck_assert_uint_le (opl_retry_delay_ms (5, NULL, 10, &rng), 5000);
+  ck_assert_uint_eq (opl_retry_delay_ms (5, NULL, 40, &rng) <= 5000, 1);
+  /* Retry-After, seconds and HTTP dates, capped too. */
+  ck_assert_uint_eq (opl_retry_delay_ms (300, "7", 0, &rng), 7000);
+  ck_assert_uint_eq (opl_retry_delay_ms (300, "900", 0, &rng), 300000);
+  ck_assert_uint_eq (
+      opl_retry_delay_ms (300, "Wed, 21 Oct 2015 07:28:00 GMT", 0, &rng), 0);
+  {
+    char date[64];
+    time_t later = time (NULL) + 120;
+    struct tm tm;
+    gmtime_r (&later, &tm);
+    strftime (date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    unsigned ms = opl_retry_delay_ms (300, date, 0, &rng);
+    ck_assert_uint_ge (ms, 115000);
+    ck_assert_uint_le (ms, 120000);
+  }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -325,6 +370,7 @@ suite (void)
   tcase_add_test (tc, malformed);
   suite_add_tcase (s, tc);
   tc = tcase_create ("format");
+  tcase_add_test (tc, retry_waits);
   tcase_add_test (tc, format_date_and_minute);
   tcase_add_test (tc, unix_us);
   tcase_add_test (tc, unix_us_round_trip);
