@@ -552,29 +552,72 @@ opl_field_format (const opl_field_env *env, int64_t field_id,
   return true;
 }
 
+/* Latin letters with diacritics (U+00C0 to U+017F) as the ASCII a slug
+ * uses for them, as Django's slugify does after NFKD, and with the
+ * letters NFKD leaves alone spelt out (ß -> ss, Æ -> ae, Ø -> o, ...). */
+static const struct {
+  uint16_t lo, hi;
+  const char *ascii;
+} latin[] = {
+    {0xC0, 0xC5, "a"},    {0xC6, 0xC6, "ae"},  {0xC7, 0xC7, "c"},
+    {0xC8, 0xCB, "e"},    {0xCC, 0xCF, "i"},   {0xD0, 0xD0, "d"},
+    {0xD1, 0xD1, "n"},    {0xD2, 0xD6, "o"},   {0xD8, 0xD8, "o"},
+    {0xD9, 0xDC, "u"},    {0xDD, 0xDD, "y"},   {0xDE, 0xDE, "th"},
+    {0xDF, 0xDF, "ss"},   {0xE0, 0xE5, "a"},   {0xE6, 0xE6, "ae"},
+    {0xE7, 0xE7, "c"},    {0xE8, 0xEB, "e"},   {0xEC, 0xEF, "i"},
+    {0xF0, 0xF0, "d"},    {0xF1, 0xF1, "n"},   {0xF2, 0xF6, "o"},
+    {0xF8, 0xF8, "o"},    {0xF9, 0xFC, "u"},   {0xFD, 0xFD, "y"},
+    {0xFE, 0xFE, "th"},   {0xFF, 0xFF, "y"},   {0x100, 0x105, "a"},
+    {0x106, 0x10D, "c"},  {0x10E, 0x111, "d"}, {0x112, 0x11B, "e"},
+    {0x11C, 0x123, "g"},  {0x124, 0x127, "h"}, {0x128, 0x131, "i"},
+    {0x132, 0x133, "ij"}, {0x134, 0x135, "j"}, {0x136, 0x138, "k"},
+    {0x139, 0x142, "l"},  {0x143, 0x14B, "n"}, {0x14C, 0x151, "o"},
+    {0x152, 0x153, "oe"}, {0x154, 0x159, "r"}, {0x15A, 0x161, "s"},
+    {0x162, 0x167, "t"},  {0x168, 0x173, "u"}, {0x174, 0x175, "w"},
+    {0x176, 0x178, "y"},  {0x179, 0x17E, "z"}, {0x17F, 0x17F, "s"},
+};
+
+/* The ASCII for the two-byte UTF-8 sequence at p, or NULL. */
+static const char *
+latin_ascii (const unsigned char *p)
+{
+  unsigned cp;
+  if (p[0] < 0xC2 || p[0] > 0xDF || (p[1] & 0xC0) != 0x80)
+    return NULL;
+  cp = ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+  for (size_t i = 0; i < sizeof latin / sizeof latin[0]; i++)
+    if (cp >= latin[i].lo && cp <= latin[i].hi)
+      return latin[i].ascii;
+  return NULL;
+}
+
 void
 opl_field_attr_key (opl_buf *out, const char *name, int64_t field_id)
 {
   size_t start;
   bool gap = false;
+  const unsigned char *p = (const unsigned char *)(name ? name : "");
 
   opl_buf_puts (out, "cf_");
   start = out->len;
-  for (const char *p = name ? name : ""; *p; p++) {
-    char c = *p;
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (c >= 'A' && c <= 'Z') {
-      c = (char)(c - 'A' + 'a');
-      alnum = true;
-    }
-    if (!alnum) {
+  while (*p) {
+    const char *ascii = NULL;
+    char lower[2] = {0, 0};
+    if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+      lower[0] = (char)*p;
+    else if (*p >= 'A' && *p <= 'Z')
+      lower[0] = (char)(*p - 'A' + 'a');
+    else if (p[1] != '\0' && (ascii = latin_ascii (p)) != NULL)
+      p++; /* the second byte of the letter */
+    p++;
+    if (lower[0] == 0 && ascii == NULL) {
       gap = true;
       continue;
     }
     if (gap && out->len > start)
       opl_buf_putc (out, '_');
     gap = false;
-    opl_buf_putc (out, c);
+    opl_buf_puts (out, ascii ? ascii : lower);
   }
   if (out->len == start)
     opl_buf_put_int (out, field_id);

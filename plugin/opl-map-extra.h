@@ -70,8 +70,10 @@ void opl_buf_put_int (opl_buf *out, int64_t n);
 void opl_format_double (double v, char *buf, size_t buflen);
 
 /* Append "cf_<slug>" for a field name: ASCII letters and digits
- * lower-cased, every other run of bytes one '_', no '_' at either end;
- * "cf_<field_id>" when that leaves nothing (or name is NULL). */
+ * lower-cased, Latin letters with diacritics as their ASCII letters
+ * ("Fällig am" -> "cf_fallig_am", "Größe" -> "cf_grosse"), every other run
+ * of bytes one '_', no '_' at either end; "cf_<field_id>" when that leaves
+ * nothing (or name is NULL). */
 void opl_field_attr_key (opl_buf *out, const char *name, int64_t field_id);
 
 /* ---- Permissions (opl-perms.c) ---------------------------------------- */

@@ -621,9 +621,19 @@ map_custom_fields (map_ctx *c)
     opl_buf_puts (&m->md, ": ");
     md_indented (&m->md, m->val.data, m->val.len, "    ");
     opl_buf_putc (&m->md, '\n');
-    obj_add (c, c->cf, name, jbuf (&m->val));
+    /* Two fields may show the same name (a field called "field 7" and an
+     * unknown field 7) or the same attribute key ("Due date", "Due-Date"):
+     * the later one gets its id added instead of replacing the other. */
+    opl_buf_reset (&m->key);
+    opl_buf_puts (&m->key, name);
+    if (json_object_object_get_ex (c->cf, m->key.data, NULL))
+      opl_buf_printf (&m->key, " (#%lld)", (long long)fid);
+    if (!m->key.oom)
+      obj_add (c, c->cf, m->key.data, jbuf (&m->val));
     opl_buf_reset (&m->key);
     opl_field_attr_key (&m->key, def ? def->name : NULL, fid);
+    if (json_object_object_get_ex (c->attrs, m->key.data, NULL))
+      opl_buf_printf (&m->key, "_%lld", (long long)fid);
     if (m->key.oom)
       c->oom = true;
     else

@@ -406,7 +406,13 @@ START_TEST (attr_keys)
   ck_assert_str_eq (key_of ("A--B__C", 1), "cf_a_b_c");
   ck_assert_str_eq (key_of ("ABC123", 1), "cf_abc123");
   ck_assert_str_eq (key_of ("Ünïcode Naïve – Größe", 51),
-                    "cf_n_code_na_ve_gr_e");
+                    "cf_unicode_naive_grosse");
+  ck_assert_str_eq (key_of ("Fällig am", 3), "cf_fallig_am");
+  ck_assert_str_eq (key_of ("Priorität", 4), "cf_prioritat");
+  ck_assert_str_eq (key_of ("Ærø Œuvre Łódź ſ", 5), "cf_aero_oeuvre_lodz_s");
+  ck_assert_str_eq (key_of ("a×b÷c", 6), "cf_a_b_c");
+  ck_assert_str_eq (key_of ("Привет Ä", 7), "cf_a");
+  ck_assert_str_eq (key_of ("\xc3", 8), "cf_8"); /* a cut sequence */
   ck_assert_str_eq (key_of ("Привет", 52), "cf_52");
   ck_assert_str_eq (key_of ("---", 9), "cf_9");
   ck_assert_str_eq (key_of ("", 1), "cf_1");

@@ -348,7 +348,7 @@ START_TEST (v10_document)
   ASSERT_STR (attrs, "cf_deposit", "99.9 USD");
   ASSERT_STR (attrs, "cf_related", "Water bill (#102), #7");
   ASSERT_STR (attrs, "cf_priority", "Low");
-  ASSERT_STR (attrs, "cf_n_code_na_ve_gr_e", "Grüße");
+  ASSERT_STR (attrs, "cf_unicode_naive_grosse", "Grüße");
   ASSERT_STR (attrs, "cf_52", "да");
   ASSERT_STR (attrs, "cf_future", "{\"lat\":52.5,\"lon\":13.4}");
   ASSERT_STR (attrs, "cf_777", "x");
@@ -757,6 +757,44 @@ START_TEST (lookup_misses)
 }
 END_TEST
 
+/* Fields whose names or attribute keys collide keep both values: the
+ * later one is told apart by its id, never replaces the other. */
+START_TEST (colliding_field_names)
+{
+  static const char fields[]
+      = "[{\"id\":1,\"name\":\"Due date\",\"data_type\":\"string\"},"
+        "{\"id\":2,\"name\":\"Due-Date\",\"data_type\":\"string\"},"
+        "{\"id\":3,\"name\":\"field 7\",\"data_type\":\"string\"}]";
+  static const char d_text[]
+      = "{\"id\":5,\"title\":\"t\",\"custom_fields\":["
+        "{\"field\":1,\"value\":\"one\"},{\"field\":2,\"value\":\"two\"},"
+        "{\"field\":3,\"value\":\"three\"},{\"field\":7,\"value\":\"seven\"}]}";
+  opl_lookups tables;
+  char why[256];
+  json_object *defs = mt_parse (fields), *d = mt_parse (d_text);
+
+  opl_lookups_init (&tables);
+  for (size_t i = 0; i < json_object_array_length (defs); i++)
+    ck_assert_int_eq (opl_lookup_table_add (
+                          &tables.t[OPL_LK_CUSTOM_FIELDS], OPL_LK_CUSTOM_FIELDS,
+                          json_object_array_get_idx (defs, i), why, sizeof why),
+                      OMNI_OK);
+  opl_lookup_table_finish (&tables.t[OPL_LK_CUSTOM_FIELDS]);
+  json_object_put (defs);
+  map_obj (&tables, d);
+  json_object_put (d);
+  ASSERT_STR (attrs, "cf_due_date", "one");
+  ASSERT_STR (attrs, "cf_due_date_2", "two");
+  ASSERT_STR (attrs, "cf_field_7", "three");
+  ASSERT_STR (attrs, "cf_7", "seven");
+  ASSERT_STR (meta, "extra.custom_fields.Due date", "one");
+  ASSERT_STR (meta, "extra.custom_fields.Due-Date", "two");
+  ASSERT_STR (meta, "extra.custom_fields.field 7", "three");
+  ASSERT_STR (meta, "extra.custom_fields.field 7 (#7)", "seven");
+  opl_lookups_clear (&tables);
+}
+END_TEST
+
 /* A lookup endpoint that answered 403: the same display, no refresh. */
 START_TEST (lookups_unavailable)
 {
@@ -982,6 +1020,7 @@ suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, v10_document);
   tcase_add_test (tc, repair_matches_reference);
+  tcase_add_test (tc, colliding_field_names);
   tcase_add_test (tc, v10_without_resolver);
   tcase_add_test (tc, v6_document);
   tcase_add_test (tc, v214_document);
