@@ -191,32 +191,51 @@ cleanup:
 
 /* ---- Unknown references ------------------------------------------------- */
 
+/* How a scan treats an id its table lacks: `unresolved` (per kind, may be
+ * NULL) holds the ones a refresh already failed to find; with `record`,
+ * the scan adds the rest to it and goes on instead of stopping. */
+typedef struct refs_scan {
+  const opl_lookups *lk;
+  opl_idset *unresolved;
+  bool record;
+  bool oom;
+} refs_scan;
+
 static bool
-missing (const opl_lookups *lk, opl_lookup_kind kind, int64_t id)
+missing (refs_scan *c, opl_lookup_kind kind, int64_t id)
 {
-  const opl_lookup_table *t = &lk->t[kind];
-  return t->available && opl_lookup_find (t, id) == NULL;
+  const opl_lookup_table *t = &c->lk->t[kind];
+  if (!t->available || opl_lookup_find (t, id) != NULL)
+    return false;
+  if (c->unresolved && opl_idset_contains (&c->unresolved[kind], id))
+    return false;
+  if (c->record) {
+    if (!opl_idset_add (&c->unresolved[kind], id))
+      c->oom = true;
+    return false;
+  }
+  return true;
 }
 
 static bool
-missing_ref (const opl_lookups *lk, json_object *doc, const char *key,
+missing_ref (refs_scan *c, json_object *doc, const char *key,
              opl_lookup_kind kind)
 {
   int64_t id;
-  return opl_json_get_int (doc, key, &id) && missing (lk, kind, id);
+  return opl_json_get_int (doc, key, &id) && missing (c, kind, id);
 }
 
 /* A tag or any of its ancestors unknown. */
 static bool
-missing_tag (const opl_lookups *lk, int64_t id)
+missing_tag (refs_scan *c, int64_t id)
 {
-  const opl_lookup_table *t = &lk->t[OPL_LK_TAGS];
+  const opl_lookup_table *t = &c->lk->t[OPL_LK_TAGS];
   if (!t->available)
     return false;
   for (int depth = 0; depth < 16 && id > 0; depth++) {
     const opl_lookup *it = opl_lookup_find (t, id);
     if (it == NULL)
-      return true;
+      return missing (c, OPL_LK_TAGS, id);
     id = it->parent;
   }
   return false;
@@ -224,7 +243,7 @@ missing_tag (const opl_lookups *lk, int64_t id)
 
 /* Any id in arr (or in each element's `key` when key is not NULL). */
 static bool
-missing_in (const opl_lookups *lk, json_object *arr, const char *key,
+missing_in (refs_scan *c, json_object *arr, const char *key,
             opl_lookup_kind kind)
 {
   size_t n = arr ? json_object_array_length (arr) : 0;
@@ -234,39 +253,64 @@ missing_in (const opl_lookups *lk, json_object *arr, const char *key,
     bool ok = key ? opl_json_get_int (el, key, &id) : opl_json_as_int (el, &id);
     if (!ok)
       continue;
-    if (kind == OPL_LK_TAGS ? missing_tag (lk, id) : missing (lk, kind, id))
+    if (kind == OPL_LK_TAGS ? missing_tag (c, id) : missing (c, kind, id))
       return true;
   }
   return false;
 }
 
 static bool
-missing_grants (const opl_lookups *lk, json_object *perms)
+missing_grants (refs_scan *c, json_object *perms)
 {
   static const char *const rights[] = {"view", "change"};
   for (size_t r = 0; r < 2; r++) {
     json_object *right = opl_json_get_object (perms, rights[r]);
-    if (missing_in (lk, opl_json_get_array (right, "users"), NULL, OPL_LK_USERS)
-        || missing_in (lk, opl_json_get_array (right, "groups"), NULL,
+    if (missing_in (c, opl_json_get_array (right, "users"), NULL, OPL_LK_USERS)
+        || missing_in (c, opl_json_get_array (right, "groups"), NULL,
                        OPL_LK_GROUPS))
       return true;
   }
   return false;
 }
 
+static bool
+scan_refs (refs_scan *c, json_object *doc)
+{
+  if (c->lk == NULL || doc == NULL
+      || !json_object_is_type (doc, json_type_object))
+    return false;
+  return missing_ref (c, doc, "correspondent", OPL_LK_CORRESPONDENTS)
+         || missing_ref (c, doc, "document_type", OPL_LK_DOCUMENT_TYPES)
+         || missing_ref (c, doc, "storage_path", OPL_LK_STORAGE_PATHS)
+         || missing_ref (c, doc, "owner", OPL_LK_USERS)
+         || missing_in (c, opl_json_get_array (doc, "tags"), NULL, OPL_LK_TAGS)
+         || missing_in (c, opl_json_get_array (doc, "custom_fields"), "field",
+                        OPL_LK_CUSTOM_FIELDS)
+         || missing_in (c, opl_json_get_array (doc, "notes"), "user",
+                        OPL_LK_USERS)
+         || missing_grants (c, opl_json_get_object (doc, "permissions"));
+}
+
 bool
 opl_map_has_unknown_refs (const opl_lookups *lk, json_object *doc)
 {
-  if (lk == NULL || doc == NULL || !json_object_is_type (doc, json_type_object))
-    return false;
-  return missing_ref (lk, doc, "correspondent", OPL_LK_CORRESPONDENTS)
-         || missing_ref (lk, doc, "document_type", OPL_LK_DOCUMENT_TYPES)
-         || missing_ref (lk, doc, "storage_path", OPL_LK_STORAGE_PATHS)
-         || missing_ref (lk, doc, "owner", OPL_LK_USERS)
-         || missing_in (lk, opl_json_get_array (doc, "tags"), NULL, OPL_LK_TAGS)
-         || missing_in (lk, opl_json_get_array (doc, "custom_fields"), "field",
-                        OPL_LK_CUSTOM_FIELDS)
-         || missing_in (lk, opl_json_get_array (doc, "notes"), "user",
-                        OPL_LK_USERS)
-         || missing_grants (lk, opl_json_get_object (doc, "permissions"));
+  refs_scan c = {lk, NULL, false, false};
+  return scan_refs (&c, doc);
+}
+
+bool
+opl_map_has_new_unknown_refs (const opl_lookups *lk, json_object *doc,
+                              opl_idset unresolved[OPL_LK_COUNT])
+{
+  refs_scan c = {lk, unresolved, false, false};
+  return scan_refs (&c, doc);
+}
+
+bool
+opl_map_record_unknown_refs (const opl_lookups *lk, json_object *doc,
+                             opl_idset unresolved[OPL_LK_COUNT])
+{
+  refs_scan c = {lk, unresolved, true, false};
+  scan_refs (&c, doc);
+  return !c.oom;
 }

@@ -41,6 +41,8 @@ instance_free (omni_instance *inst)
   opl_titles_free (&inst->titles);
   opl_prefetch_free (inst->prefetch);
   opl_lookups_clear (&inst->lk);
+  for (int k = 0; k < OPL_LK_COUNT; k++)
+    opl_idset_free (&inst->unresolved[k]);
   opl_checkpoint_free (&inst->cp);
   opl_http_free (inst->api.http);
   opl_gate_destroy (&inst->gate);

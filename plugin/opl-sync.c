@@ -67,12 +67,14 @@ opl_sync_load_lookups (omni_instance *inst, char *err, size_t errlen)
                                &forbidden, err, errlen);
     if (st != OMNI_OK)
       return st;
-    if (forbidden)
+    if (forbidden && !(inst->forbidden_warned & (1u << k))) {
+      inst->forbidden_warned |= 1u << k;
       opl_logf (&inst->log, OMNI_LOG_WARNING,
                 "cannot read /api/%s (HTTP 403): %s; give the token's user "
                 "the %s permission",
                 opl_lookup_endpoint ((opl_lookup_kind)k), consequences[k],
                 permission_names[k]);
+    }
   }
   return OMNI_OK;
 }
@@ -335,11 +337,19 @@ deliver_chunk (omni_instance *inst, char *err, size_t errlen)
    * per run (an id the token cannot see stays unknown for good). */
   if (inst->lookup_refreshes < 3) {
     for (size_t i = 0; i < m; i++)
-      if (opl_map_has_unknown_refs (&inst->lk,
-                                    json_object_array_get_idx (results, i))) {
+      if (opl_map_has_new_unknown_refs (&inst->lk,
+                                        json_object_array_get_idx (results, i),
+                                        inst->unresolved)) {
         st = refresh_lookups (inst, err, errlen);
         if (st != OMNI_OK)
           goto fail;
+        /* What the refresh did not find, the token cannot see: it stays
+         * #<id> and costs no further refresh. */
+        for (size_t j = 0; j < m; j++)
+          if (!opl_map_record_unknown_refs (
+                  &inst->lk, json_object_array_get_idx (results, j),
+                  inst->unresolved))
+            goto oom;
         break;
       }
   }

@@ -691,6 +691,16 @@ void opl_prefetch_free (opl_prefetch *p);
 /* The instance and its sync (opl-plugin.c, opl-sync.c, opl-rename.c) */
 /* ------------------------------------------------------------------ */
 
+/* opl_map_has_unknown_refs, less the ids in `unresolved` (per lookup
+ * kind): those a refresh of the lookups already failed to find (the token
+ * cannot see them), which must not cost another refresh. */
+bool opl_map_has_new_unknown_refs (const opl_lookups *lk, json_object *doc,
+                                   opl_idset unresolved[OPL_LK_COUNT]);
+/* Add every id doc refers to that the tables lack to `unresolved`.
+ * False when memory ran out. */
+bool opl_map_record_unknown_refs (const opl_lookups *lk, json_object *doc,
+                                  opl_idset unresolved[OPL_LK_COUNT]);
+
 struct omni_instance {
   const omni_host_services *host;
   opl_log log;
@@ -703,11 +713,16 @@ struct omni_instance {
   omni_sync_mode mode;       /* the mode this run performs */
   int64_t server_count;      /* documents visible at the probe */
   unsigned lookup_refreshes; /* refreshes after unknown ids, this run */
-  unsigned chunk_size;       /* documents per request now (halved when
-                                a page keeps failing) */
-  opl_titles titles;         /* for documentlink fields */
-  opl_gate gate;             /* max_requests_in_flight, for all requests */
-  opl_prefetch *prefetch;    /* NULL when max_requests_in_flight is 1 */
+  /* Ids still unknown after a refresh (per kind): shown as #<id>, and no
+   * reason for another refresh. */
+  opl_idset unresolved[OPL_LK_COUNT];
+  /* Lookup kinds whose 403 was already reported in this run. */
+  unsigned forbidden_warned;
+  unsigned chunk_size;    /* documents per request now (halved when
+                             a page keeps failing) */
+  opl_titles titles;      /* for documentlink fields */
+  opl_gate gate;          /* max_requests_in_flight, for all requests */
+  opl_prefetch *prefetch; /* NULL when max_requests_in_flight is 1 */
   /* Set when memory ran out half-way through changing the checkpoint: it
    * no longer describes what was handed out, so it is never returned. */
   bool poisoned;

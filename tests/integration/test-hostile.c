@@ -1031,6 +1031,54 @@ START_TEST (list_shrinking_under_the_reconciliation)
 }
 END_TEST
 
+/* ---- lookups the token cannot read ------------------------------------ */
+
+/* A tag the token cannot see (the sample archive's #23), on documents in
+ * many chunks, and a 403 on /api/users/: the lookups are read again once
+ * (the tag might be new), not once per chunk, and each 403 is reported
+ * once per sync, not again with every reading. */
+START_TEST (invisible_lookups_cost_one_refresh)
+{
+  char path[512], err[256];
+  const char *top = getenv ("top_srcdir");
+  snprintf (path, sizeof path, "%s/tests/data/sample-corpus.json",
+            top && *top ? top : ".");
+  fp_options o
+      = {.corpus_path = path, .clock_start_us = INT64_C (1798761600000000)};
+  fp_server *srv = fp_server_start (&o, err, sizeof err);
+  ck_assert_msg (srv != NULL, "%s", err);
+  int64_t *ids = NULL;
+  size_t n = fp_server_visible_ids (srv, 0, &ids);
+  static const int64_t tags[] = {23};
+  for (size_t i = 0; i < n; i += 7) {
+    fp_doc_edit edit = {.tags = tags, .n_tags = 1, .set_tags = 1};
+    ck_assert_int_eq (fp_server_edit_document (srv, ids[i], &edit), 0);
+  }
+  free (ids);
+  fp_server_set_forbidden (srv, "users", 1);
+  h_env e;
+  h_setup (&e, srv, BASE_CONFIG ",\"page_size\":5");
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  show_output (&e, "invisible lookups");
+  size_t len = 0;
+  char *out = h_slurp (e.out, &len);
+  ck_assert_ptr_nonnull (out);
+  int refreshes = 0, warnings = 0;
+  for (char *p = out; (p = strstr (p, "reading them again")) != NULL; p++)
+    refreshes++;
+  for (char *p = out; (p = strstr (p, "cannot read /api/users/")) != NULL; p++)
+    warnings++;
+  free (out);
+  ck_assert_int_eq (refreshes, 1);
+  ck_assert_int_eq (warnings, 1);
+  ck_assert_uint_eq (fp_server_log_count_path (srv, "/api/tags/"), 2);
+  ck_assert (h_file_contains (e.events, "#23"));
+  assert_secret (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -1046,6 +1094,7 @@ suite (void)
   tcase_add_test (tt, https_to_plain_http_server);
   tcase_add_test (tt, connection_refused);
   tcase_add_test (tt, list_shrinking_under_the_reconciliation);
+  tcase_add_test (tt, invisible_lookups_cost_one_refresh);
   suite_add_tcase (s, tt);
   return s;
 }
