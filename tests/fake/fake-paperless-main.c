@@ -6,11 +6,13 @@
  *                  [--time-zone +hh:mm] [--prefix /paperless] [--user ID]
  *                  [--forbid EP,EP] [--delay-ms N] [--no-gzip] [--real-clock]
  *                  [--control-port N] [--control-port-file FILE]
+ *                  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
  *                  [--dump-corpus FILE]
  *
  * Serves the corpus on 127.0.0.1 (port 0 = any free port), prints
- * "fake-paperless: listening on http://127.0.0.1:PORT" on stdout, writes
- * the port to --port-file, and runs until SIGINT or SIGTERM (exit 0).
+ * "fake-paperless: listening on http://127.0.0.1:PORT" (https:// with
+ * --tls-cert) on stdout, writes the port to --port-file, and runs until
+ * SIGINT or SIGTERM (exit 0).
  *
  * Control channel (only with --control-port or --control-port-file; its
  * requests never show in the API log), loopback only:
@@ -78,6 +80,11 @@ usage (FILE *f)
       "  --delay-ms N           delay every API response\n"
       "  --no-gzip              never compress\n"
       "  --real-clock           mutations use the wall clock\n\n"
+      "HTTPS (PEM files; tests/data/tls/ has test ones):\n"
+      "  --tls-cert FILE        serve https with this certificate...\n"
+      "  --tls-key FILE         ...and this (unencrypted) private key\n"
+      "  --tls-client-ca FILE   require a client certificate signed by\n"
+      "                         this CA (mutual TLS)\n\n"
       "Control channel:\n"
       "  --control-port N       listen for /control/ commands (0 = any)\n"
       "  --control-port-file F  write the control port to F (implies it)\n\n"
@@ -132,7 +139,10 @@ main (int argc, char **argv)
     O_NOGZIP,
     O_REALCLOCK,
     O_CPORT,
-    O_CPORTFILE
+    O_CPORTFILE,
+    O_TLSCERT,
+    O_TLSKEY,
+    O_TLSCLIENTCA
   };
   static const struct option longopts[]
       = {{"corpus", required_argument, NULL, O_CORPUS},
@@ -154,6 +164,9 @@ main (int argc, char **argv)
          {"real-clock", no_argument, NULL, O_REALCLOCK},
          {"control-port", required_argument, NULL, O_CPORT},
          {"control-port-file", required_argument, NULL, O_CPORTFILE},
+         {"tls-cert", required_argument, NULL, O_TLSCERT},
+         {"tls-key", required_argument, NULL, O_TLSKEY},
+         {"tls-client-ca", required_argument, NULL, O_TLSCLIENTCA},
          {"help", no_argument, NULL, 'h'},
          {NULL, 0, NULL, 0}};
   fp_options o = {0};
@@ -231,6 +244,15 @@ main (int argc, char **argv)
       case O_CPORTFILE:
         cport_file = optarg;
         control = 1;
+        break;
+      case O_TLSCERT:
+        o.tls_cert = optarg;
+        break;
+      case O_TLSKEY:
+        o.tls_key = optarg;
+        break;
+      case O_TLSCLIENTCA:
+        o.tls_client_ca = optarg;
         break;
       case 'h':
         usage (stdout);

@@ -101,6 +101,18 @@ typedef struct fp_options {
   int64_t clock_start_us;     /* 0: FP_CLOCK_START_US */
   int64_t clock_step_us;      /* 0: FP_CLOCK_STEP_US */
   unsigned trash_delay;       /* days, for ui_settings; 0: 30 */
+
+  /* HTTPS.  Each is PEM text (starting with "-----BEGIN") or the path of a
+   * PEM file.  With tls_cert and tls_key (unencrypted) the server speaks
+   * only https, and fp_server_url says "https://".  With tls_client_ca too,
+   * it requires a client certificate signed by one of those CAs (mutual
+   * TLS, extended key usage clientAuth): a connection without one, or with
+   * another, is refused with a fatal TLS alert before its request reaches
+   * the API (nothing is logged; fp_server_tls_refused_count counts it).
+   * tests/data/tls/ has test certificates.  All NULL: plain http. */
+  const char *tls_cert;      /* server certificate (and chain) */
+  const char *tls_key;       /* its private key */
+  const char *tls_client_ca; /* CA certificate(s) for client certificates */
 } fp_options;
 
 /* Starts the server.  Returns NULL and a message in err on failure. */
@@ -109,8 +121,8 @@ fp_server *fp_server_start (const fp_options *o, char *err, size_t errlen);
  * they stall) and frees everything.  NULL is a no-op. */
 void fp_server_stop (fp_server *s);
 
-/* "http://127.0.0.1:PORT" plus the prefix, no trailing slash.  Borrowed,
- * valid until fp_server_stop. */
+/* "http://127.0.0.1:PORT" ("https://" with tls_cert) plus the prefix, no
+ * trailing slash.  Borrowed, valid until fp_server_stop. */
 const char *fp_server_url (const fp_server *s);
 unsigned fp_server_port (const fp_server *s);
 const char *fp_server_token (const fp_server *s); /* borrowed, like url */
@@ -157,6 +169,9 @@ char *fp_server_log_json (fp_server *s);
 void fp_server_log_clear (fp_server *s);
 /* Total response body bytes handed to the network (after compression). */
 uint64_t fp_server_bytes_sent (fp_server *s);
+/* Requests refused for lack of a valid client certificate (mutual TLS,
+ * fp_options.tls_client_ca); they are not in the log. */
+size_t fp_server_tls_refused_count (fp_server *s);
 /* The most API requests answered at once (from the moment a request is
  * logged until its response is queued, delays included) since the log was
  * last cleared. */

@@ -673,9 +673,16 @@ fp_api_route (fp_server *s, struct MHD_Connection *conn, const char *method,
   char origin[300];
   if (s->link_origin)
     snprintf (origin, sizeof origin, "%s", s->link_origin);
-  else
-    snprintf (origin, sizeof origin, "http://%s",
-              host ? host : s->url + strlen ("http://"));
+  else {
+    /* The scheme and authority the client used: fp_server_url's. */
+    const char *scheme_end = strstr (s->url, "://");
+    const char *authority = scheme_end ? scheme_end + 3 : s->url;
+    int scheme_len = scheme_end ? (int)(scheme_end - s->url) : 4;
+    snprintf (origin, sizeof origin, "%.*s://%.*s", scheme_len,
+              scheme_end ? s->url : "http",
+              host ? (int)strlen (host) : (int)strcspn (authority, "/"),
+              host ? host : authority);
+  }
   if (ns == 0) {
     api_root (s, origin, h);
     goto cleanup;

@@ -40,6 +40,9 @@ struct fp_server {
   char *prefix; /* "" or "/paperless" */
   unsigned port;
   atomic_int stopping; /* read by stalled bodies and sleeps */
+  /* https: PEM text handed to libmicrohttpd, kept until the daemon stops
+   * (all NULL for plain http; tls_client_ca set: mutual TLS). */
+  char *tls_cert, *tls_key, *tls_client_ca;
   int real_clock;
   int64_t clock_step_us;
 
@@ -66,6 +69,7 @@ struct fp_server {
   uint64_t bytes_sent;
   unsigned active;     /* API requests being answered now */
   unsigned max_active; /* their high-water mark since the log was cleared */
+  size_t tls_refused;  /* requests refused without a client certificate */
 
   fp_fault_rule *faults;
   size_t n_faults;

@@ -1,10 +1,12 @@
-/* fp-server.c: the HTTP side: the libmicrohttpd daemon, the request log and
- * fault hooks around each request, compression (§1), and the server's
- * lifecycle and switches.  fp-api.c decides what a request means. */
+/* fp-server.c: the HTTP side: the libmicrohttpd daemon (http or https,
+ * with mutual TLS), the request log and fault hooks around each request,
+ * compression (§1), and the server's lifecycle and switches.  fp-api.c
+ * decides what a request means. */
 #include <config.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -14,6 +16,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -318,6 +322,71 @@ cleanup:
   return ret;
 }
 
+/* ------------------------------------------------------------ mutual TLS */
+
+/* libmicrohttpd, given a client CA (MHD_OPTION_HTTPS_MEM_TRUST), only asks
+ * for a client certificate and never checks it.  A server that requires
+ * one refuses the connection with a fatal alert when none came, or one it
+ * cannot verify: returns that alert, or -1 when the certificate is good. */
+static int
+client_cert_alert (struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *ci
+      = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (!ci || !ci->tls_session)
+    return GNUTLS_A_INTERNAL_ERROR;
+  gnutls_session_t ts = (gnutls_session_t)ci->tls_session;
+  unsigned n_certs = 0;
+  if (!gnutls_certificate_get_peers (ts, &n_certs) || n_certs == 0)
+    return gnutls_protocol_get_version (ts) == GNUTLS_TLS1_3
+               ? GNUTLS_A_CERTIFICATE_REQUIRED
+               : GNUTLS_A_HANDSHAKE_FAILURE;
+  /* Chain, validity dates and the clientAuth purpose. */
+  static char purpose[] = GNUTLS_KP_TLS_WWW_CLIENT;
+  gnutls_typed_vdata_st want
+      = {.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (unsigned char *)purpose};
+  unsigned status = 0;
+  if (gnutls_certificate_verify_peers (ts, &want, 1, &status) < 0)
+    return GNUTLS_A_BAD_CERTIFICATE;
+  if (status & GNUTLS_CERT_SIGNER_NOT_FOUND)
+    return GNUTLS_A_UNKNOWN_CA;
+  if (status & GNUTLS_CERT_EXPIRED)
+    return GNUTLS_A_CERTIFICATE_EXPIRED;
+  return status ? GNUTLS_A_BAD_CERTIFICATE : -1;
+}
+
+/* Refuses the connection, as a TLS stack that requires a client
+ * certificate does: the fatal alert, then the connection closes.  The
+ * request never reaches the API (or the log). */
+static int
+refuse_without_client_cert (fp_server *s, struct MHD_Connection *conn)
+{
+  int alert = client_cert_alert (conn);
+  if (alert < 0)
+    return 0;
+  /* Counted first: once the alert is out, the client may already ask. */
+  pthread_mutex_lock (&s->lock);
+  s->tls_refused++;
+  pthread_mutex_unlock (&s->lock);
+  const union MHD_ConnectionInfo *ci
+      = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (ci && ci->tls_session)
+    gnutls_alert_send ((gnutls_session_t)ci->tls_session, GNUTLS_AL_FATAL,
+                       (gnutls_alert_description_t)alert);
+  return 1;
+}
+
+size_t
+fp_server_tls_refused_count (fp_server *s)
+{
+  pthread_mutex_lock (&s->lock);
+  size_t n = s->tls_refused;
+  pthread_mutex_unlock (&s->lock);
+  return n;
+}
+
+/* ------------------------------------------------------------- requests */
+
 static enum MHD_Result
 on_request (void *cls, struct MHD_Connection *conn, const char *url,
             const char *method, const char *version, const char *upload_data,
@@ -330,6 +399,8 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
   if (!rq)
     return MHD_NO;
   if (!rq->started) {
+    if (s->tls_client_ca && refuse_without_client_cert (s, conn))
+      return MHD_NO; /* MHD closes the connection */
     rq->started = 1;
     return MHD_YES;
   }
@@ -407,6 +478,9 @@ free_server (fp_server *s)
     free (s->hooks[i].command);
   }
   free (s->hooks);
+  free (s->tls_cert);
+  free (s->tls_key);
+  free (s->tls_client_ca);
   pthread_mutex_destroy (&s->lock);
   free (s);
 }
@@ -418,6 +492,66 @@ default_user (const fp_corpus *c)
     if (fp_lk_bool (&c->lk[FP_USERS][i], "is_superuser", 0))
       return c->lk[FP_USERS][i].id;
   return c->n_lk[FP_USERS] ? c->lk[FP_USERS][0].id : 1;
+}
+
+/* A PEM option: the text itself, or the contents of the file it names.
+ * NULL with a message in err on failure. */
+static char *
+load_pem (const char *what, const char *v, char *err, size_t errlen)
+{
+  char *pem = NULL;
+  if (strncmp (v, "-----BEGIN", 10) == 0) {
+    pem = strdup (v);
+    if (!pem)
+      snprintf (err, errlen, "out of memory");
+    return pem;
+  }
+  FILE *f = fopen (v, "rb");
+  if (!f) {
+    snprintf (err, errlen, "%s: cannot read %s: %s", what, v, strerror (errno));
+    return NULL;
+  }
+  fp_buf b = {0};
+  char chunk[4096];
+  size_t n;
+  while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
+    fp_buf_add (&b, chunk, n);
+  int failed = ferror (f);
+  fclose (f);
+  pem = failed ? NULL : fp_buf_take (&b);
+  fp_buf_free (&b);
+  if (!pem)
+    snprintf (err, errlen, "%s: cannot read %s", what, v);
+  else if (!strstr (pem, "-----BEGIN")) {
+    snprintf (err, errlen, "%s: %s is not PEM", what, v);
+    free (pem);
+    pem = NULL;
+  }
+  return pem;
+}
+
+/* Fills the https fields from the options; 0, or -1 with err. */
+static int
+setup_tls (fp_server *s, const fp_options *o, char *err, size_t errlen)
+{
+  if (!o->tls_cert && !o->tls_key && !o->tls_client_ca)
+    return 0;
+  if (!o->tls_cert || !o->tls_key) {
+    snprintf (err, errlen, "https needs both tls_cert and tls_key");
+    return -1;
+  }
+  if (MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
+    snprintf (err, errlen, "this libmicrohttpd was built without TLS");
+    return -1;
+  }
+  if (!(s->tls_cert = load_pem ("tls_cert", o->tls_cert, err, errlen))
+      || !(s->tls_key = load_pem ("tls_key", o->tls_key, err, errlen)))
+    return -1;
+  if (o->tls_client_ca
+      && !(s->tls_client_ca
+           = load_pem ("tls_client_ca", o->tls_client_ca, err, errlen)))
+    return -1;
+  return 0;
 }
 
 fp_server *
@@ -494,21 +628,44 @@ fp_server_start (const fp_options *o, char *err, size_t errlen)
     snprintf (err, errlen, "bad listen address \"%s\" (IPv4 only)", addr);
     goto fail;
   }
+  if (setup_tls (s, o, err, errlen) < 0)
+    goto fail;
+  /* https: the certificate, its key and, for mutual TLS, the client CA. */
+  struct MHD_OptionItem tls_opts[4];
+  size_t n_tls = 0;
+  if (s->tls_cert) {
+    tls_opts[n_tls++]
+        = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
+    tls_opts[n_tls++]
+        = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
+  }
+  if (s->tls_client_ca)
+    tls_opts[n_tls++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                                s->tls_client_ca};
+  tls_opts[n_tls] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
   s->daemon = MHD_start_daemon (
       MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
-          | MHD_USE_ERROR_LOG,
+          | MHD_USE_ERROR_LOG | (s->tls_cert ? MHD_USE_TLS : 0),
       0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
       on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_ARRAY, tls_opts,
+      MHD_OPTION_END);
   if (!s->daemon) {
-    snprintf (err, errlen, "cannot listen on %s:%u", addr, o->port);
+    if (s->tls_cert)
+      snprintf (err, errlen,
+                "cannot listen on %s:%u with https (a bad certificate or key?"
+                " FP_DEBUG=1 shows why)",
+                addr, o->port);
+    else
+      snprintf (err, errlen, "cannot listen on %s:%u", addr, o->port);
     goto fail;
   }
   const union MHD_DaemonInfo *di
       = MHD_get_daemon_info (s->daemon, MHD_DAEMON_INFO_BIND_PORT);
   s->port = di ? di->port : o->port;
-  snprintf (s->url, sizeof s->url, "http://%s:%u%s", addr, s->port, s->prefix);
+  snprintf (s->url, sizeof s->url, "%s://%s:%u%s",
+            s->tls_cert ? "https" : "http", addr, s->port, s->prefix);
   return s;
 oom:
   snprintf (err, errlen, "out of memory");

@@ -20,8 +20,12 @@ tests_fake_libfakepaperless_la_SOURCES = \
 	tests/fake/fp-server.c
 tests_fake_libfakepaperless_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) \
 	$(JSONC_CFLAGS) $(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(PTHREAD_CFLAGS)
-tests_fake_libfakepaperless_la_LIBADD = $(MHD_LIBS) $(JSONC_LIBS) \
-	$(ZLIB_LIBS) $(ZSTD_LIBS) $(PTHREAD_LIBS)
+# https with mutual TLS checks client certificates with GnuTLS itself:
+# libmicrohttpd (which is built on it, and whose pkg-config file requires
+# gnutls) only asks for them.
+FP_GNUTLS_LIBS = -lgnutls
+tests_fake_libfakepaperless_la_LIBADD = $(MHD_LIBS) $(FP_GNUTLS_LIBS) \
+	$(JSONC_LIBS) $(ZLIB_LIBS) $(ZSTD_LIBS) $(PTHREAD_LIBS)
 
 bin_PROGRAMS += tests/fake/fake-paperless
 dist_man1_MANS += tests/fake/fake-paperless.1

@@ -30,4 +30,19 @@ check-full: all $(IT_TESTS)
 .PHONY: check-full
 
 include tests/integration/hostile.mk
+
+# TLS (issue 5): https, private CAs, tls_insecure and mutual TLS against the
+# fake server with the committed test certificates of tests/data/tls/.
+check_PROGRAMS += tests/integration/test-tls
+TESTS += tests/integration/test-tls
+tests_integration_test_tls_SOURCES = tests/integration/test-tls.c \
+	$(IT_HARNESS)
+tests_integration_test_tls_CFLAGS = $(IT_CFLAGS)
+tests_integration_test_tls_LDADD = $(IT_LDADD)
+EXTRA_DIST += tests/data/tls/README.md tests/data/tls/make-certs.sh \
+	tests/data/tls/ca.pem tests/data/tls/ca-key.pem \
+	tests/data/tls/other-ca.pem tests/data/tls/other-ca-key.pem \
+	tests/data/tls/server.pem tests/data/tls/server-key.pem \
+	tests/data/tls/wrong-name.pem tests/data/tls/client.pem \
+	tests/data/tls/client-key.pem tests/data/tls/other-client.pem
 EXTRA_DIST += tests/data/golden/sample-events.jsonl
