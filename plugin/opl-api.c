@@ -368,12 +368,12 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
                   ? wanted_versions[i]
                   : 0;
     st = get_with_retries (a, probe, version, &r, err, errlen);
-    if (st == OMNI_ERR_TRANSIENT && r.status == 0) {
+    if ((st == OMNI_ERR_TRANSIENT || st == OMNI_ERR_INVALID) && r.status == 0) {
+      /* No HTTP answer at all (network, TLS): name the server. */
       char why[256];
       snprintf (why, sizeof why, "%s", err);
-      st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
-                     "cannot reach Paperless-ngx at %s: %s", a->cfg->base_url,
-                     why);
+      st = opl_fail (err, errlen, st, "cannot reach Paperless-ngx at %s: %s",
+                     a->cfg->base_url, why);
       goto cleanup;
     }
     if (st == OMNI_OK || r.status != 406)

@@ -24,6 +24,7 @@ struct opl_http {
   uint64_t requests;
   opl_gate *gate; /* shared with the instance's other handles, or NULL */
   /* Per request: */
+  char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail of a failed transfer */
   opl_response *resp;
   bool too_big;
   bool cancelled;
@@ -272,6 +273,8 @@ setup (opl_http *h, const char *url, struct curl_slist *headers)
     if (rc == CURLE_OK)                                                        \
       rc = curl_easy_setopt (c, opt, val);                                     \
   } while (0)
+  h->errbuf[0] = '\0';
+  SET (CURLOPT_ERRORBUFFER, h->errbuf);
   SET (CURLOPT_URL, url);
   SET (CURLOPT_HTTPGET, 1L);
   SET (CURLOPT_HTTPHEADER, headers);
@@ -350,6 +353,10 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
   CURLcode rc = curl_easy_perform (h->curl);
   gate_leave (h->gate);
   if (rc != CURLE_OK) {
+    /* libcurl's own line names the cause (which certificate check, which
+     * TLS alert); its generic text for the code is the fallback.  Neither
+     * carries a header, so never the token. */
+    const char *detail = h->errbuf[0] ? h->errbuf : curl_easy_strerror (rc);
     if (h->cancelled)
       st = opl_fail (err, errlen, OMNI_ERR_CANCELLED, "cancelled by the host");
     else if (h->too_big || rc == CURLE_FILESIZE_EXCEEDED)
@@ -359,12 +366,29 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
     else if (r->body.oom || rc == CURLE_OUT_OF_MEMORY)
       st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
     else if (rc == CURLE_PEER_FAILED_VERIFICATION
-             || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM)
-      st = opl_fail (
-          err, errlen, OMNI_ERR_INVALID,
-          "TLS certificate problem: %s (set tls_ca_file for a private "
-          "CA)",
-          curl_easy_strerror (rc));
+             || rc == CURLE_SSL_CACERT_BADFILE)
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "TLS certificate problem: %s (set tls_ca_file for a "
+                     "private CA)",
+                     detail);
+    else if (rc == CURLE_SSL_CERTPROBLEM)
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "TLS certificate problem with the client certificate: %s "
+                     "(check tls_client_cert and tls_client_key: PEM files "
+                     "of one certificate and its key)",
+                     detail);
+    else if (strstr (detail, "alert certificate required") != NULL)
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "the server requires a client certificate (%s): set "
+                     "tls_client_cert and tls_client_key",
+                     detail);
+    else if (strstr (detail, "alert unknown ca") != NULL
+             || strstr (detail, "alert bad certificate") != NULL
+             || strstr (detail, "alert certificate unknown") != NULL)
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "the server refused the client certificate (%s): use one "
+                     "its CA signed (tls_client_cert, tls_client_key)",
+                     detail);
     else if (rc == CURLE_OPERATION_TIMEDOUT)
       st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
                      "timed out: no connection within connect_timeout (%u s) "
@@ -378,13 +402,11 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
       st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT,
                      "TLS handshake failed (%s): does the server speak https "
                      "on this port?",
-                     curl_easy_strerror (rc));
+                     detail);
     else if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT)
-      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "bad URL: %s",
-                     curl_easy_strerror (rc));
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID, "bad URL: %s", detail);
     else
-      st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT, "%s",
-                     curl_easy_strerror (rc));
+      st = opl_fail (err, errlen, OMNI_ERR_TRANSIENT, "%s", detail);
     goto cleanup;
   }
   curl_easy_getinfo (h->curl, CURLINFO_RESPONSE_CODE, &r->status);

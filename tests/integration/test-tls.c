@@ -294,13 +294,15 @@ START_TEST (client_certificate_is_required)
   char extra[2048];
   h_env e;
 
-  /* None: the server refuses the connection (a fatal TLS alert), which
-   * libcurl reports as a receive error: a failed sync (exit 1) naming the
-   * server. */
+  /* None: the server refuses the connection (a fatal TLS alert, which
+   * libcurl reports as a receive error): a configuration error (exit 2)
+   * naming the settings to set, not a retried transport failure. */
   tls_config (extra, sizeof extra, NULL, "ca.pem", NULL, NULL);
   h_setup (&e, srv, extra);
-  sync_expect (&e, "full", 1, "no client certificate");
+  sync_expect (&e, "full", 2, "no client certificate");
   assert_error_names (&e, fp_server_url (srv));
+  assert_error_names (&e, "requires a client certificate");
+  assert_error_names (&e, "set tls_client_cert and tls_client_key");
   ck_assert_uint_ge (fp_server_tls_refused_count (srv), 1);
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
@@ -311,8 +313,9 @@ START_TEST (client_certificate_is_required)
   tls_config (extra, sizeof extra, NULL, "ca.pem", "other-client.pem",
               "client-key.pem");
   h_setup (&e, srv, extra);
-  sync_expect (&e, "full", 1, "client certificate of another CA");
+  sync_expect (&e, "full", 2, "client certificate of another CA");
   assert_error_names (&e, fp_server_url (srv));
+  assert_error_names (&e, "refused the client certificate");
   ck_assert_uint_gt (fp_server_tls_refused_count (srv), refused);
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
@@ -325,7 +328,8 @@ START_TEST (client_certificate_is_required)
               "server-key.pem");
   h_setup (&e, srv, extra);
   sync_expect (&e, "full", 2, "client key of another certificate");
-  assert_error_names (&e, "TLS certificate problem");
+  assert_error_names (&e, "problem with the client certificate");
+  assert_error_names (&e, "check tls_client_cert and tls_client_key");
   ck_assert_uint_eq (fp_server_tls_refused_count (srv), refused);
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
