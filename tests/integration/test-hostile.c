@@ -524,7 +524,7 @@ static const hcase cases[] = {
     {"connection cut mid-body, forever",
      CHUNK_FAULT (.kind = FP_FAULT_CUT, .size = 100),
      .config = "\"max_retries\":1", .exit = 1,
-     .needle = "Transferred a partial file (gave up after 2 attempts)"},
+     .needle = "bytes remaining to read (gave up after 2 attempts)"},
     {"HTML login page with 200", CHUNK_FAULT (.kind = FP_FAULT_HTML), .exit = 1,
      .needle = "HTML page where JSON was expected"},
     {"HTML login page on the probe",
