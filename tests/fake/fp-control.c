@@ -118,6 +118,27 @@ cleanup:
   return rc;
 }
 
+/* "relabel-option?field=11&option=<option id or index>&label=X" */
+static int
+cmd_relabel_option (fp_server *s, const fp_query *q, char *err, size_t errlen)
+{
+  int64_t field;
+  const char *option = fp_query_get (q, "option");
+  const char *label = fp_query_get (q, "label");
+  if (need_id (q, "field", &field, err, errlen) < 0)
+    return -1;
+  if (!option || !*option || !label) {
+    snprintf (err, errlen, "missing \"option\" or \"label\"");
+    return -1;
+  }
+  if (fp_server_relabel_option (s, field, option, label) < 0) {
+    snprintf (err, errlen, "no select option \"%s\" of custom field %lld",
+              option, (long long)field);
+    return -1;
+  }
+  return 0;
+}
+
 int
 fp_server_command (fp_server *s, const char *command, char *err, size_t errlen)
 {
@@ -177,6 +198,8 @@ fp_server_command (fp_server *s, const char *command, char *err, size_t errlen)
           snprintf (err, errlen, "no %s %lld", ep, (long long)id);
       }
     }
+  } else if (!strcmp (name, "relabel-option")) {
+    rc = cmd_relabel_option (s, &q, err, errlen);
   } else if (!strcmp (name, "bulk-touch")) {
     fp_ids ids = {0};
     if (parse_ranges (fp_query_get (&q, "ids"), &ids) < 0 || !ids.n)

@@ -335,6 +335,54 @@ fp_server_delete_lookup (fp_server *s, const char *endpoint, int64_t id)
   return rc;
 }
 
+/* The option of a select field's extra_data.select_options named by its
+ * id, or else by its index; -1 when there is none. */
+static long
+find_option (json_object *opts, const char *option)
+{
+  size_t n = json_object_array_length (opts);
+  int64_t idx;
+  for (size_t i = 0; i < n; i++) {
+    json_object *o = json_object_array_get_idx (opts, i), *id;
+    if (json_object_is_type (o, json_type_object)
+        && json_object_object_get_ex (o, "id", &id)
+        && json_object_is_type (id, json_type_string)
+        && strcmp (json_object_get_string (id), option) == 0)
+      return (long)i;
+  }
+  if (fp_parse_int64 (option, &idx) == 0 && idx >= 0 && (uint64_t)idx < n)
+    return (long)idx;
+  return -1;
+}
+
+/* A select option's new label: like a rename, no document is touched
+ * (documents store the option's id, or before 2.14 its index). */
+int
+fp_server_relabel_option (fp_server *s, int64_t field, const char *option,
+                          const char *label)
+{
+  int rc = -1;
+  json_object *extra, *opts;
+  pthread_mutex_lock (&s->lock);
+  fp_lookup *f = fp_corpus_find_lookup (s->c, FP_CUSTOM_FIELDS, field);
+  if (f && option && label
+      && json_object_object_get_ex (f->obj, "extra_data", &extra)
+      && json_object_is_type (extra, json_type_object)
+      && json_object_object_get_ex (extra, "select_options", &opts)
+      && json_object_is_type (opts, json_type_array)) {
+    long i = find_option (opts, option);
+    json_object *o
+        = i >= 0 ? json_object_array_get_idx (opts, (size_t)i) : NULL;
+    json_object *text = o ? json_object_new_string (label) : NULL;
+    if (text && json_object_is_type (o, json_type_object))
+      rc = json_object_object_add (o, "label", text) == 0 ? 0 : -1;
+    else if (text) /* a plain list of labels */
+      rc = json_object_array_put_idx (opts, (size_t)i, text) == 0 ? 0 : -1;
+  }
+  pthread_mutex_unlock (&s->lock);
+  return rc;
+}
+
 /* ---------------------------------------------------------------- hooks */
 
 static int

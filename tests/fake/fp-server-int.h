@@ -86,6 +86,12 @@ void fp_view_for (fp_server *s, int64_t user_id, fp_view *v, fp_ids *groups);
 void fp_hooks_after_request (fp_server *s, const char *rel_path);
 int fp_forbidden_locked (const fp_server *s, const char *endpoint);
 
+/* Give one option of select field `field` a new label; the option is named
+ * by its id, or else by its index in extra_data.select_options.  No
+ * document is bumped (fp-mutate.c; the "relabel-option" command). */
+int fp_server_relabel_option (fp_server *s, int64_t field, const char *option,
+                              const char *label);
+
 /* fp-api.c: fills h for one request (lock held).  path is the decoded
  * path (prefix included), query_raw the undecoded query string. */
 void fp_api_route (fp_server *s, struct MHD_Connection *conn,

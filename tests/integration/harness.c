@@ -545,3 +545,87 @@ h_same_index (const h_env *a, const h_env *b, char *why, size_t whylen)
   h_index_free (&y);
   return ok;
 }
+
+size_t
+h_events_size (const h_env *e)
+{
+  struct stat st;
+  return stat (e->events, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+static void
+push_id (int64_t **v, size_t *n, int64_t id)
+{
+  int64_t *p = realloc (*v, (*n + 1) * sizeof *p);
+  ck_assert_ptr_nonnull (p);
+  p[(*n)++] = id;
+  *v = p;
+}
+
+void
+h_events_since (const h_env *e, size_t from, h_events *ev)
+{
+  size_t len = 0;
+  char *text = h_slurp (e->events, &len);
+  memset (ev, 0, sizeof *ev);
+  if (text == NULL)
+    return;
+  ck_assert_uint_le (from, len);
+  for (char *line = text + from, *nl; *line; line = nl + 1) {
+    nl = strchr (line, '\n');
+    if (nl == NULL)
+      break; /* torn: no event (see h_replay) */
+    *nl = '\0';
+    json_object *o = json_tokener_parse (line);
+    ck_assert_msg (o != NULL, "events line is not JSON: %.200s", line);
+    const char *type = NULL, *doc = NULL;
+    ck_assert (opl_json_get_string (o, "type", &type, NULL));
+    ck_assert (opl_json_get_string (o, "document_id", &doc, NULL));
+    int64_t id = id_of (doc);
+    if (strcmp (type, "document_deleted") == 0)
+      push_id (&ev->deleted, &ev->n_deleted, id);
+    else if (strcmp (type, "document_created") == 0)
+      push_id (&ev->created, &ev->n_created, id);
+    else
+      push_id (&ev->updated, &ev->n_updated, id);
+    json_object_put (o);
+  }
+  free (text);
+}
+
+void
+h_events_free (h_events *ev)
+{
+  free (ev->created);
+  free (ev->updated);
+  free (ev->deleted);
+  memset (ev, 0, sizeof *ev);
+}
+
+size_t
+h_count_id (const int64_t *ids, size_t n, int64_t id)
+{
+  size_t c = 0;
+  for (size_t i = 0; i < n; i++)
+    c += ids[i] == id;
+  return c;
+}
+
+bool
+h_same_as_fresh (h_env *e, const char *extra_config, char *why, size_t whylen)
+{
+  h_env fresh;
+  h_setup (&fresh, e->srv, extra_config);
+  int rc = h_sync (&fresh, "full");
+  bool ok = rc == 0;
+  if (!ok)
+    snprintf (why, whylen, "the fresh full sync exited %d", rc);
+  else
+    ok = h_same_index (e, &fresh, why, whylen);
+  if (!ok && getenv ("OPL_KEEP_FAILED")) {
+    fprintf (stderr, "kept %s and %s\n", e->dir, fresh.dir);
+    e->dir[0] = fresh.dir[0] = '\0';
+  }
+  h_teardown (&fresh);
+  return ok;
+}

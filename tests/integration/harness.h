@@ -59,6 +59,27 @@ bool h_converged (h_env *e, char *why, size_t whylen);
  * content, metadata, permissions and attributes; else why says which. */
 bool h_same_index (const h_env *a, const h_env *b, char *why, size_t whylen);
 
+/* Events one run (or several) appended to the events file: take
+ * h_events_size before the run, then h_events_since with that offset.  Ids
+ * are the Paperless document ids, in file order, per event type. */
+typedef struct h_events {
+  int64_t *created, *updated, *deleted;
+  size_t n_created, n_updated, n_deleted;
+} h_events;
+
+size_t h_events_size (const h_env *e);
+void h_events_since (const h_env *e, size_t from, h_events *ev);
+void h_events_free (h_events *ev);
+/* How often id occurs in ids[0..n). */
+size_t h_count_id (const int64_t *ids, size_t n, int64_t id);
+
+/* Runs a full sync of e's server into a fresh directory (extra_config as
+ * for h_setup) and compares the two indexes with h_same_index.  With
+ * OPL_KEEP_FAILED set, a mismatch keeps both directories (named on
+ * stderr). */
+bool h_same_as_fresh (h_env *e, const char *extra_config, char *why,
+                      size_t whylen);
+
 /* Reads a whole file (malloc'd, NUL-terminated), NULL if missing. */
 char *h_slurp (const char *path, size_t *len);
 /* True when the file contains the text. */

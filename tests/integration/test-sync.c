@@ -64,6 +64,106 @@ assert_read_only_and_secret (h_env *e)
   ck_assert_msg (!h_file_contains (e->out, token), "token in host output");
 }
 
+/* A sync whose output alone is in e->out afterwards (h_sync appends). */
+static int
+sync_alone (h_env *e, const char *mode)
+{
+  unlink (e->out);
+  return h_sync (e, mode);
+}
+
+/* The events of the run started when the events file had `mark` bytes
+ * were those of a full sync: every document the server shows re-delivered
+ * once, `deleted` documents deleted, nothing else. */
+static void
+assert_full_run (h_env *e, size_t mark, size_t deleted)
+{
+  h_events ev;
+  int64_t *ids = NULL;
+  size_t n = fp_server_visible_ids (e->srv, 0, &ids);
+  h_events_since (e, mark, &ev);
+  ck_assert_uint_eq (ev.n_created + ev.n_updated, n);
+  for (size_t i = 0; i < n; i++)
+    ck_assert_msg (h_count_id (ev.updated, ev.n_updated, ids[i])
+                           + h_count_id (ev.created, ev.n_created, ids[i])
+                       == 1,
+                   "document %lld not re-delivered once by the full sync",
+                   (long long)ids[i]);
+  ck_assert_uint_eq (ev.n_deleted, deleted);
+  h_events_free (&ev);
+  free (ids);
+}
+
+/* What a document shows, to name the documents a change affects. */
+typedef enum shows_kind {
+  SHOWS_ANYTHING,
+  SHOWS_STORAGE_PATH,  /* storage_path == id (-1: none) */
+  SHOWS_DOCUMENT_TYPE, /* document_type == id (-1: none) */
+  SHOWS_FIELD,         /* a value of custom field id */
+  SHOWS_FIELD_VALUE    /* custom field id with the value `value` */
+} shows_kind;
+
+typedef struct shows {
+  shows_kind kind;
+  int64_t id;
+  const char *value;
+} shows;
+
+static bool
+doc_shows (fp_server *srv, int64_t doc, const shows *w)
+{
+  char *text = fp_server_document_json (srv, doc, 0);
+  json_object *d = text ? json_tokener_parse (text) : NULL;
+  int64_t v = -1;
+  bool yes = false;
+
+  ck_assert_msg (d != NULL, "document %lld: no JSON", (long long)doc);
+  switch (w->kind) {
+    case SHOWS_ANYTHING:
+      yes = true;
+      break;
+    case SHOWS_STORAGE_PATH:
+    case SHOWS_DOCUMENT_TYPE:
+      if (!opl_json_get_int (d,
+                             w->kind == SHOWS_STORAGE_PATH ? "storage_path"
+                                                           : "document_type",
+                             &v))
+        v = -1;
+      yes = v == w->id;
+      break;
+    case SHOWS_FIELD:
+    case SHOWS_FIELD_VALUE: {
+      json_object *cfs = opl_json_get_array (d, "custom_fields");
+      for (size_t i = 0; cfs && i < json_object_array_length (cfs); i++) {
+        json_object *cf = json_object_array_get_idx (cfs, i), *val = NULL;
+        if (!opl_json_get_int (cf, "field", &v) || v != w->id)
+          continue;
+        json_object_object_get_ex (cf, "value", &val);
+        yes = w->kind == SHOWS_FIELD
+              || (val != NULL
+                  && strcmp (json_object_get_string (val), w->value) == 0);
+      }
+      break;
+    }
+  }
+  json_object_put (d);
+  free (text);
+  return yes;
+}
+
+/* The ids of the documents the server shows that show w (malloc'd). */
+static size_t
+ids_showing (fp_server *srv, const shows *w, int64_t **out)
+{
+  int64_t *ids = NULL;
+  size_t n = fp_server_visible_ids (srv, 0, &ids), k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (doc_shows (srv, ids[i], w))
+      ids[k++] = ids[i];
+  *out = ids;
+  return k;
+}
+
 START_TEST (full_sync_of_sample_corpus)
 {
   fp_server *srv = start_sample ();
@@ -126,6 +226,7 @@ START_TEST (incremental_with_nothing_changed_is_cheap)
   ck_assert_uint_eq (ix.deleted, 0);
   h_index_free (&ix);
   assert_converged (&e);
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
 }
@@ -194,6 +295,7 @@ START_TEST (full_sync_relists_and_deletes)
   ck_assert_uint_ge (ix.deleted, 1);
   h_index_free (&ix);
   assert_converged (&e);
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
 }
@@ -207,34 +309,37 @@ START_TEST (bulk_edit_with_equal_timestamps_across_pages)
   h_setup (&e, srv, "\"list_page_size\":100");
 
   ck_assert_int_eq (h_sync (&e, "full"), 0);
-  int64_t ids[1000];
-  for (int i = 0; i < 1000; i++)
-    ids[i] = 700 + i;
-  /* Ids that are gaps or in the trash are not touched. */
-  size_t touched = fp_server_bulk_touch (srv, ids, 1000);
-  ck_assert_uint_ge (touched, 900);
+  /* Exactly 1,000 documents the token sees (gaps and the trash left out),
+   * from the middle of the archive, get one `modified` value. */
+  int64_t *vis = NULL;
+  size_t nv = fp_server_visible_ids (srv, 0, &vis);
+  ck_assert_uint_ge (nv, 2000);
+  const int64_t *bulk = vis + 600;
+  ck_assert_uint_eq (fp_server_bulk_touch (srv, bulk, 1000), 1000);
   /* An edit after the bulk one, so that the tie is not the last page. */
   fp_doc_edit ed = {.title = "After the bulk edit"};
-  ck_assert_int_eq (fp_server_edit_document (srv, 5, &ed), 0);
-  unlink (e.events);
+  int64_t edited = vis[0];
+  ck_assert_int_eq (fp_server_edit_document (srv, edited, &ed), 0);
+  size_t mark = h_events_size (&e);
   ck_assert_int_eq (h_sync (&e, "incremental"), 0);
-  h_index ix;
-  h_replay (&e, &ix);
-  /* Exactly the touched documents that are visible (the trash counts as
-   * touched but is not listed) and the edited one: none lost. */
-  int64_t *vis = NULL;
-  size_t nv = fp_server_visible_ids (srv, 0, &vis), expect = 1;
-  for (size_t i = 0; i < nv; i++)
-    expect += vis[i] >= 700 && vis[i] < 1700;
+
+  /* Exactly the 1,000 and the edited one, each once: none lost. */
+  h_events ev;
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_created, 0);
+  ck_assert_uint_eq (ev.n_deleted, 0);
+  ck_assert_uint_eq (ev.n_updated, 1001);
+  for (size_t i = 0; i < 1000; i++)
+    ck_assert_msg (h_count_id (ev.updated, ev.n_updated, bulk[i]) == 1,
+                   "bulk-edited document %lld (%zu of 1000) delivered %zu "
+                   "times",
+                   (long long)bulk[i], i + 1,
+                   h_count_id (ev.updated, ev.n_updated, bulk[i]));
+  ck_assert_uint_eq (h_count_id (ev.updated, ev.n_updated, edited), 1);
+  h_events_free (&ev);
   free (vis);
-  ck_assert_uint_eq (ix.updated, expect);
-  ck_assert_uint_eq (ix.n, expect);
-  h_index_free (&ix);
-  /* The events file now only holds the increment: rebuild from scratch to
-   * check convergence of the whole index. */
-  unlink (e.state);
-  ck_assert_int_eq (h_sync (&e, "full"), 0);
   assert_converged (&e);
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
 }
@@ -252,6 +357,7 @@ START_TEST (older_server_generations)
     assert_converged (&e);
     ck_assert_int_eq (h_sync (&e, "incremental"), 0);
     assert_converged (&e);
+    assert_read_only_and_secret (&e);
     h_teardown (&e);
     fp_server_stop (srv);
   }
@@ -273,6 +379,7 @@ START_TEST (auth_and_config_errors_have_exit_codes)
   h_write_config (&e, fp_server_token (srv), "\"no_such_key\":1");
   ck_assert_int_eq (h_sync (&e, "full"), 2);
   ck_assert (h_file_contains (e.out, "no_such_key"));
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
 }
@@ -312,6 +419,7 @@ START_TEST (sample_corpus_matches_golden_events)
                  golden, line, at, e.events);
   free (got);
   free (want);
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
 }
@@ -341,6 +449,7 @@ START_TEST (failing_page_is_retried_smaller)
   ck_assert_uint_ge (fp_server_log_count_containing (srv, "page_size=50"), 1);
   ck_assert (h_file_contains (e.out, "at a time from now on"));
   assert_converged (&e);
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
 }
@@ -399,6 +508,7 @@ START_TEST (unusable_checkpoint)
   ck_assert_int_eq (h_sync (&e, "full"), 0);
   ck_assert (h_file_contains (e.out, "starting afresh"));
   assert_converged (&e);
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
 }
@@ -427,20 +537,37 @@ START_TEST (server_changes_force_a_full_sync)
   ck_assert_msg (srv != NULL, "%s", err);
   e.srv = srv;
   h_write_config (&e, fp_server_token (srv), NULL);
-  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
   ck_assert (h_file_contains (e.out, "API version changed"));
   assert_converged (&e);
 
-  /* A backup from before the newest documents: ids go backwards. */
+  /* A backup from before the newest documents: their ids are gone, and
+   * not to the trash (purged, as a restore looks).  Ids went backwards. */
   int64_t *ids = NULL;
   size_t n = fp_server_visible_ids (srv, 0, &ids);
-  ck_assert_uint_gt (n, 3);
+  ck_assert_uint_gt (n, 5);
   for (size_t i = n - 3; i < n; i++)
     ck_assert_int_eq (fp_server_purge_document (srv, ids[i]), 0);
   free (ids);
-  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  size_t mark = h_events_size (&e);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
   ck_assert (h_file_contains (e.out, "went backwards"));
+  ck_assert (h_file_contains (e.out, "running a full sync"));
+  assert_full_run (&e, mark, 3);
   assert_converged (&e);
+
+  /* The newest document trashed and the one before it purged: the trash
+   * explains one of the missing ids only.  Still a restore. */
+  n = fp_server_visible_ids (srv, 0, &ids);
+  ck_assert_int_eq (fp_server_trash_document (srv, ids[n - 1]), 0);
+  ck_assert_int_eq (fp_server_purge_document (srv, ids[n - 2]), 0);
+  free (ids);
+  mark = h_events_size (&e);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
+  ck_assert (h_file_contains (e.out, "went backwards"));
+  assert_full_run (&e, mark, 2);
+  assert_converged (&e);
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
 }
@@ -477,6 +604,8 @@ START_TEST (deleted_and_renamed_lookups_reach_the_index)
   ck_assert_int_eq (h_sync (&fresh, "full"), 0);
   ck_assert_msg (h_same_index (&e, &fresh, why, sizeof why),
                  "incremental index differs from a fresh one: %s", why);
+  assert_read_only_and_secret (&e);
+  assert_read_only_and_secret (&fresh);
   h_teardown (&fresh);
   h_teardown (&e);
   fp_server_stop (srv);
@@ -519,6 +648,8 @@ START_TEST (rename_survives_a_run_started_over)
   ck_assert_int_eq (h_sync (&fresh, "full"), 0);
   ck_assert_msg (h_same_index (&e, &fresh, why, sizeof why),
                  "index differs from a fresh one: %s", why);
+  assert_read_only_and_secret (&e);
+  assert_read_only_and_secret (&fresh);
   h_teardown (&fresh);
   h_teardown (&e);
   fp_server_stop (srv);
@@ -566,8 +697,339 @@ START_TEST (full_mode_replaces_a_broken_interrupted_run)
   ck_assert (h_file_contains (e.out, "running the full sync asked for"));
   ck_assert (h_file_contains (e.out, "starting afresh"));
   assert_converged (&e);
+  assert_read_only_and_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);
+}
+END_TEST
+
+/* Trashing the newest document is what users do every day, not a backup
+ * restored: the highest id the server shows goes down, but the trash
+ * explains it.  The incremental sync stays incremental and reports the
+ * document deleted; restored, it comes back; emptied from the trash, it
+ * is no sign of a restore either (the index no longer holds it). */
+START_TEST (trashing_the_newest_document_is_no_restore)
+{
+  fp_server *srv = start_sample ();
+  h_env e;
+  h_events ev;
+  h_setup (&e, srv, NULL);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+
+  int64_t *ids = NULL;
+  size_t n = fp_server_visible_ids (srv, 0, &ids);
+  ck_assert_uint_gt (n, 2);
+  int64_t newest = ids[n - 1];
+  free (ids);
+
+  ck_assert_int_eq (fp_server_trash_document (srv, newest), 0);
+  size_t mark = h_events_size (&e);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
+  ck_assert_msg (!h_file_contains (e.out, "went backwards"),
+                 "trashing the newest document was taken for a restore");
+  ck_assert_msg (!h_file_contains (e.out, "running a full sync"),
+                 "trashing the newest document forced a full sync");
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_deleted, 1);
+  ck_assert_int_eq (ev.deleted[0], newest);
+  ck_assert_uint_eq (ev.n_updated + ev.n_created, 0);
+  h_events_free (&ev);
+  assert_converged (&e);
+
+  /* Restored: delivered again, incrementally. */
+  ck_assert_int_eq (fp_server_restore_document (srv, newest), 0);
+  mark = h_events_size (&e);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
+  ck_assert (!h_file_contains (e.out, "running a full sync"));
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_updated + ev.n_created, 1);
+  ck_assert_uint_eq (ev.n_deleted, 0);
+  h_events_free (&ev);
+  assert_converged (&e);
+
+  /* Trashed again, and this time emptied from the trash after the sync
+   * that deleted it. */
+  ck_assert_int_eq (fp_server_trash_document (srv, newest), 0);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
+  ck_assert (!h_file_contains (e.out, "running a full sync"));
+  ck_assert_int_eq (fp_server_purge_document (srv, newest), 0);
+  mark = h_events_size (&e);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
+  ck_assert_msg (!h_file_contains (e.out, "running a full sync"),
+                 "a document already deleted from the index, then purged, "
+                 "forced a full sync");
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_updated + ev.n_created + ev.n_deleted, 0);
+  h_events_free (&ev);
+  assert_converged (&e);
+  assert_read_only_and_secret (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+/* More than half of the documents gone at once (a server reset, a wrong
+ * database), while the highest id stays: the next sync is a full one, with
+ * the reason logged, and the index converges. */
+START_TEST (far_fewer_documents_force_a_full_sync)
+{
+  fp_server *srv = start_generated (300, NULL);
+  h_env e;
+  h_setup (&e, srv, NULL);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+
+  int64_t *ids = NULL;
+  size_t n = fp_server_visible_ids (srv, 0, &ids);
+  ck_assert_uint_gt (n, 250);
+  /* Keep the newest 100: the highest id does not go backwards. */
+  size_t purged = n - 100;
+  for (size_t i = 0; i < purged; i++)
+    ck_assert_int_eq (fp_server_purge_document (srv, ids[i]), 0);
+  free (ids);
+  size_t mark = h_events_size (&e);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
+  ck_assert_msg (h_file_contains (e.out, "running a full sync: the server "
+                                         "shows far fewer documents than the "
+                                         "index holds"),
+                 "no full sync with its reason logged");
+  ck_assert (!h_file_contains (e.out, "went backwards"));
+  assert_full_run (&e, mark, purged);
+  assert_converged (&e);
+
+  /* The index now matches: the next incremental is an ordinary one. */
+  mark = h_events_size (&e);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
+  ck_assert (!h_file_contains (e.out, "running a full sync"));
+  h_events ev;
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_updated + ev.n_created + ev.n_deleted, 0);
+  h_events_free (&ev);
+  assert_converged (&e);
+  assert_read_only_and_secret (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+/* Edits a document without changing its `modified`, as Paperless-ngx's
+ * bulk permission edit does (an UPDATE of the owner and guardian rows, no
+ * save()): the fake's clock is turned back to the document's `modified`
+ * for the edit, then forward again. */
+static void
+edit_without_bump (fp_server *srv, int64_t id, const fp_doc_edit *ed)
+{
+  char *before = fp_server_document_json (srv, id, 0);
+  json_object *d = before ? json_tokener_parse (before) : NULL;
+  const char *mod = NULL;
+  opl_time t;
+  ck_assert (opl_json_get_string (d, "modified", &mod, NULL));
+  ck_assert (opl_time_parse (mod, strlen (mod), &t));
+  int64_t was = opl_time_to_unix_us (&t), now = fp_server_now_us (srv);
+  fp_server_advance_clock (srv, was - FP_CLOCK_STEP_US - now);
+  ck_assert_int_eq (fp_server_edit_document (srv, id, ed), 0);
+  fp_server_advance_clock (srv, now - was);
+  ck_assert_int_eq (fp_server_now_us (srv), now);
+
+  char *after = fp_server_document_json (srv, id, 0);
+  json_object *a = after ? json_tokener_parse (after) : NULL;
+  const char *mod2 = NULL;
+  ck_assert (opl_json_get_string (a, "modified", &mod2, NULL));
+  ck_assert_str_eq (mod, mod2);
+  json_object_put (a);
+  json_object_put (d);
+  free (after);
+  free (before);
+}
+
+/* A document the token can no longer see (its owner changed, a grant
+ * withdrawn, or the token's user changed) leaves the index: in an
+ * incremental sync and in a full one.  One it can now see arrives. */
+START_TEST (documents_no_longer_visible_leave_the_index)
+{
+  fp_server *srv = start_sample ();
+  h_env e;
+  h_events ev;
+  /* jonas: no superuser, in group 1; sees his own documents, unowned
+   * ones and those shared with him or his group. */
+  fp_server_set_user (srv, 3);
+  h_setup (&e, srv, NULL);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  int64_t *ids = NULL;
+  size_t before = fp_server_visible_ids (srv, 0, &ids);
+  free (ids);
+  ck_assert_uint_gt (before, 10);
+
+  /* Document 4 is jonas's, shared with nobody: given to marie.  Document
+   * 6 (admin's, not shared) is shared with jonas.  Neither `modified`
+   * changes: only the id reconciliation can see either. */
+  fp_doc_edit give = {.owner = 4, .set_owner = 1};
+  edit_without_bump (srv, 4, &give);
+  const int64_t jonas[] = {3};
+  fp_doc_edit share
+      = {.view_users = jonas, .n_view_users = 1, .set_view_users = 1};
+  edit_without_bump (srv, 6, &share);
+  size_t mark = h_events_size (&e);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_deleted, 1);
+  ck_assert_int_eq (ev.deleted[0], 4);
+  ck_assert_uint_eq (h_count_id (ev.created, ev.n_created, 6)
+                         + h_count_id (ev.updated, ev.n_updated, 6),
+                     1);
+  h_events_free (&ev);
+  assert_converged (&e);
+
+  /* Document 29 (anna's, shared with jonas): the grant withdrawn, in an
+   * edit that bumps it; then a full sync. */
+  fp_doc_edit unshare = {.set_view_users = 1};
+  ck_assert_int_eq (fp_server_edit_document (srv, 29, &unshare), 0);
+  mark = h_events_size (&e);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_deleted, 1);
+  ck_assert_int_eq (ev.deleted[0], 29);
+  h_events_free (&ev);
+  assert_converged (&e);
+
+  /* The token now acts for anna (a user changed behind the token): no
+   * document's `modified` changes, yet what it sees does. */
+  int64_t *was = NULL, *now = NULL;
+  size_t n_was = fp_server_visible_ids (srv, 0, &was);
+  fp_server_set_user (srv, 2);
+  size_t n_now = fp_server_visible_ids (srv, 0, &now);
+  size_t gone = 0, came = 0;
+  for (size_t i = 0; i < n_was; i++)
+    gone += h_count_id (now, n_now, was[i]) == 0;
+  for (size_t i = 0; i < n_now; i++)
+    came += h_count_id (was, n_was, now[i]) == 0;
+  ck_assert_uint_gt (gone, 0);
+  ck_assert_uint_gt (came, 0);
+  mark = h_events_size (&e);
+  ck_assert_int_eq (h_sync (&e, "incremental"), 0);
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_deleted, gone);
+  for (size_t i = 0; i < n_was; i++)
+    if (h_count_id (now, n_now, was[i]) == 0)
+      ck_assert_msg (h_count_id (ev.deleted, ev.n_deleted, was[i]) == 1,
+                     "document %lld, no longer visible, not deleted",
+                     (long long)was[i]);
+  for (size_t i = 0; i < n_now; i++)
+    if (h_count_id (was, n_was, now[i]) == 0)
+      ck_assert_msg (h_count_id (ev.created, ev.n_created, now[i])
+                             + h_count_id (ev.updated, ev.n_updated, now[i])
+                         >= 1,
+                     "document %lld, now visible, not delivered",
+                     (long long)now[i]);
+  h_events_free (&ev);
+  free (was);
+  free (now);
+  assert_converged (&e);
+  char why[300];
+  ck_assert_msg (h_same_as_fresh (&e, NULL, why, sizeof why),
+                 "index differs from a fresh full sync: %s", why);
+  assert_read_only_and_secret (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
+/* A change to a lookup that bumps no document, in an incremental sync:
+ * every document that showed `before` must be re-delivered, exactly once,
+ * and no document that does not show `after` (as far as Paperless-ngx can
+ * filter: it cannot find the documents of a deleted custom field, for
+ * one); the index then equals a fresh full sync's. */
+static void
+lookup_change_reaches_its_documents (const char *command, const shows *before,
+                                     const shows *after, const char *new_text)
+{
+  fp_server *srv = start_sample ();
+  h_env e;
+  h_events ev;
+  char err[256], why[300];
+  int64_t *must = NULL, *may = NULL;
+
+  h_setup (&e, srv, NULL);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  size_t n_must = ids_showing (srv, before, &must);
+  ck_assert_uint_gt (n_must, 0);
+  ck_assert_msg (fp_server_command (srv, command, err, sizeof err) == 0,
+                 "%s: %s", command, err);
+  size_t n_may = ids_showing (srv, after, &may);
+  size_t mark = h_events_size (&e);
+  ck_assert_int_eq (sync_alone (&e, "incremental"), 0);
+  ck_assert (!h_file_contains (e.out, "running a full sync"));
+
+  h_events_since (&e, mark, &ev);
+  ck_assert_uint_eq (ev.n_created, 0);
+  ck_assert_uint_eq (ev.n_deleted, 0);
+  for (size_t i = 0; i < n_must; i++)
+    ck_assert_msg (h_count_id (ev.updated, ev.n_updated, must[i]) == 1,
+                   "%s: document %lld delivered %zu times, not once", command,
+                   (long long)must[i],
+                   h_count_id (ev.updated, ev.n_updated, must[i]));
+  for (size_t i = 0; i < ev.n_updated; i++) {
+    ck_assert_msg (h_count_id (may, n_may, ev.updated[i]) == 1,
+                   "%s: document %lld re-delivered, but it is not affected",
+                   command, (long long)ev.updated[i]);
+    ck_assert_msg (h_count_id (ev.updated, ev.n_updated, ev.updated[i]) == 1,
+                   "%s: document %lld re-delivered twice", command,
+                   (long long)ev.updated[i]);
+  }
+  h_events_free (&ev);
+  if (new_text)
+    ck_assert_msg (h_file_contains (e.events, new_text), "%s: no \"%s\"",
+                   command, new_text);
+  assert_converged (&e);
+  ck_assert_msg (h_same_as_fresh (&e, NULL, why, sizeof why),
+                 "%s: index differs from a fresh full sync: %s", command, why);
+  assert_read_only_and_secret (&e);
+  free (must);
+  free (may);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+
+START_TEST (renamed_storage_path_reaches_only_its_documents)
+{
+  const shows path = {SHOWS_STORAGE_PATH, 1, NULL};
+  lookup_change_reaches_its_documents (
+      "rename?endpoint=storage_paths&id=1&name=Renamed+Path", &path, &path,
+      "Renamed Path");
+}
+END_TEST
+
+/* Field 11 ("Status") is a select field; documents store the option id,
+ * the label shows.  Paperless-ngx filters documents by field, not by
+ * option: the documents with any value of the field may come again. */
+START_TEST (relabelled_select_option_reaches_only_its_documents)
+{
+  const shows option = {SHOWS_FIELD_VALUE, 11, "ea87uEmhlVyhjZib"};
+  const shows field = {SHOWS_FIELD, 11, NULL};
+  lookup_change_reaches_its_documents (
+      "relabel-option?field=11&option=ea87uEmhlVyhjZib&label=Relabelled+Option",
+      &option, &field, "Relabelled Option");
+}
+END_TEST
+
+/* A deleted custom field takes its values with it: no filter can find
+ * the documents that had one, so any document may come again. */
+START_TEST (deleted_custom_field_reaches_its_documents)
+{
+  const shows field = {SHOWS_FIELD, 13, NULL};
+  const shows any = {SHOWS_ANYTHING, 0, NULL};
+  lookup_change_reaches_its_documents (
+      "delete-lookup?endpoint=custom_fields&id=13", &field, &any, NULL);
+}
+END_TEST
+
+/* A deleted document type leaves its documents without one: those are
+ * found among the documents without a type. */
+START_TEST (deleted_document_type_reaches_only_its_documents)
+{
+  const shows type = {SHOWS_DOCUMENT_TYPE, 3, NULL};
+  const shows none = {SHOWS_DOCUMENT_TYPE, -1, NULL};
+  lookup_change_reaches_its_documents (
+      "delete-lookup?endpoint=document_types&id=3", &type, &none, NULL);
 }
 END_TEST
 
@@ -592,6 +1054,13 @@ suite (void)
   tcase_add_test (tc, deleted_and_renamed_lookups_reach_the_index);
   tcase_add_test (tc, rename_survives_a_run_started_over);
   tcase_add_test (tc, full_mode_replaces_a_broken_interrupted_run);
+  tcase_add_test (tc, trashing_the_newest_document_is_no_restore);
+  tcase_add_test (tc, far_fewer_documents_force_a_full_sync);
+  tcase_add_test (tc, documents_no_longer_visible_leave_the_index);
+  tcase_add_test (tc, renamed_storage_path_reaches_only_its_documents);
+  tcase_add_test (tc, relabelled_select_option_reaches_only_its_documents);
+  tcase_add_test (tc, deleted_custom_field_reaches_its_documents);
+  tcase_add_test (tc, deleted_document_type_reaches_only_its_documents);
   suite_add_tcase (s, tc);
   return s;
 }
