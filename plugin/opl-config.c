@@ -160,13 +160,14 @@ check_url (const char *key, const char *url, char **out, bool *loopback,
 }
 
 static omni_status
-parse_object (const char *what, const char *text, json_object **out, char *err,
-              size_t errlen)
+parse_object (const char *what, const char *text, bool secret,
+              json_object **out, char *err, size_t errlen)
 {
   char why[200];
   if (text == NULL || *text == '\0')
     return opl_fail (err, errlen, OMNI_ERR_INVALID, "%s is missing", what);
-  *out = opl_json_parse (text, strlen (text), why, sizeof why);
+  *out = secret ? opl_json_parse_secret (text, strlen (text), why, sizeof why)
+                : opl_json_parse (text, strlen (text), why, sizeof why);
   if (*out == NULL)
     return opl_fail (err, errlen, OMNI_ERR_INVALID, "%s is not valid JSON: %s",
                      what, why);
@@ -306,8 +307,8 @@ opl_config_parse (opl_config *c, const char *source_config_json,
   size_t keylen;
 
   set_defaults (c);
-  st = parse_object ("source configuration", source_config_json, &cfg, err,
-                     errlen);
+  st = parse_object ("source configuration", source_config_json, false, &cfg,
+                     err, errlen);
   if (st != OMNI_OK)
     goto cleanup;
   json_object_object_foreach (cfg, name, val)
@@ -333,7 +334,7 @@ opl_config_parse (opl_config *c, const char *source_config_json,
               "verified, anyone on the path can read the API token");
 
   /* The parse error text would quote the input: keep the secret out. */
-  st = parse_object ("credentials", credentials_json, &cred, NULL, 0);
+  st = parse_object ("credentials", credentials_json, true, &cred, NULL, 0);
   if (st != OMNI_OK) {
     st = opl_fail (err, errlen, OMNI_ERR_INVALID,
                    "credentials must be a JSON object with \"api_key\"");

@@ -5,14 +5,94 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "opl.h"
 
+/* Parse `len` bytes of text with `tok` (see opl_json_parse). */
+static json_object *parse_with (json_tokener *tok, const char *text, size_t len,
+                                char *err, size_t errlen);
+
 json_object *
 opl_json_parse (const char *text, size_t len, char *err, size_t errlen)
 {
-  json_tokener *tok = NULL;
+  json_tokener *tok;
+  json_object *root;
+
+  if (len == 0) {
+    opl_fail (err, errlen, OMNI_ERR_INVALID,
+              "empty body where JSON was expected");
+    return NULL;
+  }
+  tok = json_tokener_new_ex (OPL_JSON_MAX_DEPTH);
+  if (tok == NULL) {
+    opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+    return NULL;
+  }
+  root = parse_with (tok, text, len, err, errlen);
+  json_tokener_free (tok);
+  return root;
+}
+
+/* Have the tokener parse a string of n 'x's: its string buffer then holds
+ * them from its start, overwriting what it held, and is at least n + 1
+ * bytes long. */
+static bool
+tokener_fill (json_tokener *tok, size_t n)
+{
+  char *filler = malloc (n + 2);
+  json_object *o;
+  if (filler == NULL)
+    return false;
+  filler[0] = '"';
+  memset (filler + 1, 'x', n);
+  filler[n + 1] = '"';
+  json_tokener_reset (tok);
+  o = json_tokener_parse_ex (tok, filler, (int)(n + 2));
+  json_object_put (o);
+  json_tokener_reset (tok);
+  free (filler);
+  return o != NULL;
+}
+
+json_object *
+opl_json_parse_secret (const char *text, size_t len, char *err, size_t errlen)
+{
+  json_tokener *tok;
+  json_object *root = NULL;
+
+  if (len == 0 || len > INT32_MAX - 2)
+    return opl_json_parse (text, len, err, errlen);
+  tok = json_tokener_new_ex (OPL_JSON_MAX_DEPTH);
+  if (tok == NULL) {
+    opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+    return NULL;
+  }
+  /* json-c builds each string in one growing buffer, freed without being
+   * cleared: grow it first to more than any string of the text (so no
+   * copy of a secret is left behind by a realloc), and overwrite it
+   * afterwards. */
+  if (!tokener_fill (tok, len)) {
+    opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+    goto cleanup;
+  }
+  root = parse_with (tok, text, len, err, errlen);
+  if (!tokener_fill (tok, len)) {
+    json_object_put (root);
+    root = NULL;
+    opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+  }
+
+cleanup:
+  json_tokener_free (tok);
+  return root;
+}
+
+static json_object *
+parse_with (json_tokener *tok, const char *text, size_t len, char *err,
+            size_t errlen)
+{
   json_object *root = NULL;
 
   if (len == 0) {
@@ -23,11 +103,6 @@ opl_json_parse (const char *text, size_t len, char *err, size_t errlen)
   if (len > INT32_MAX) {
     opl_fail (err, errlen, OMNI_ERR_INVALID, "JSON body too large (%zu bytes)",
               len);
-    return NULL;
-  }
-  tok = json_tokener_new_ex (OPL_JSON_MAX_DEPTH);
-  if (tok == NULL) {
-    opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
     return NULL;
   }
   json_tokener_set_flags (tok, JSON_TOKENER_STRICT);
@@ -64,7 +139,6 @@ opl_json_parse (const char *text, size_t len, char *err, size_t errlen)
   }
 
 cleanup:
-  json_tokener_free (tok);
   return root;
 }
 

@@ -118,6 +118,12 @@ char *opl_strdup (const char *s);
 #define OPL_JSON_MAX_DEPTH 64
 json_object *opl_json_parse (const char *text, size_t len, char *err,
                              size_t errlen);
+/* opl_json_parse for text holding a secret (the credentials): json-c's
+ * string buffer is overwritten before it is freed, so no copy of the
+ * secret is left in freed memory by the parse.  The caller still wipes the
+ * string objects of the tree before putting it. */
+json_object *opl_json_parse_secret (const char *text, size_t len, char *err,
+                                    size_t errlen);
 
 /* Typed lookups: true only if `key` exists in the object `obj` and has the
  * stated type (and, for integers, fits in int64_t without loss; doubles
