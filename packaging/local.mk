@@ -1,7 +1,27 @@
-# pkg-config file for plugin and host authors.
+# pkg-config file for plugin and host authors.  Written by make, not by
+# configure, so that directories given at make time (`make install
+# prefix=/x`, or libdir=, includedir=, plugindir=) are the ones it names:
+# the rule runs on every make (like a FORCE target) and replaces the file
+# only when its text changes.  The values are written expanded.
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = packaging/omni-connector.pc
 EXTRA_DIST += packaging/omni-connector.pc.in
+CLEANFILES += packaging/omni-connector.pc packaging/omni-connector.pc.tmp
+edit_pc = sed \
+	-e 's|@prefix[@]|$(prefix)|g' \
+	-e 's|@exec_prefix[@]|$(exec_prefix)|g' \
+	-e 's|@libdir[@]|$(libdir)|g' \
+	-e 's|@includedir[@]|$(includedir)|g' \
+	-e 's|@plugindir[@]|$(plugindir)|g' \
+	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g'
+packaging/omni-connector.pc: $(srcdir)/packaging/omni-connector.pc.in pc-always
+	@$(MKDIR_P) packaging
+	@rm -f $@.tmp
+	@$(edit_pc) $(srcdir)/packaging/omni-connector.pc.in >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else \
+	  echo "  GEN      $@"; mv -f $@.tmp $@; fi
+pc-always:
+.PHONY: pc-always
 EXTRA_DIST += packaging/build-deps.txt
 
 # ---- Debian and RPM packages ---------------------------------------------

@@ -94,6 +94,27 @@ tests_host_test_och_events_SOURCES = tests/host/test-och-events.c
 tests_host_test_och_events_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
 tests_host_test_och_events_LDADD = tests/host/liboch.la $(JSONC_LIBS) $(DL_LIBS) $(CHECK_LIBS)
 
+# The real plugin through dlopen, against the in-process fake server:
+# several instances syncing in parallel threads (instances share no
+# state), and its manifest (identity and a truthful configuration form).
+OCH_PLUGIN_TESTS = \
+	tests/host/test-parallel \
+	tests/host/test-manifest
+check_PROGRAMS += $(OCH_PLUGIN_TESTS)
+OCH_PLUGIN_TEST_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS) \
+	$(PTHREAD_CFLAGS) -I$(top_srcdir)/tests/fake
+OCH_PLUGIN_TEST_LDADD = tests/host/liboch.la tests/fake/libfakepaperless.la \
+	$(JSONC_LIBS) $(DL_LIBS) $(CHECK_LIBS) $(PTHREAD_LIBS)
+tests_host_test_parallel_SOURCES = tests/host/test-parallel.c
+tests_host_test_parallel_CFLAGS = $(OCH_PLUGIN_TEST_CFLAGS)
+tests_host_test_parallel_LDADD = $(OCH_PLUGIN_TEST_LDADD)
+# The form's defaults and bounds are checked against the plugin's own
+# configuration parser (plugin/libopl.la, as the unit tests link it).
+tests_host_test_manifest_SOURCES = tests/host/test-manifest.c
+tests_host_test_manifest_CFLAGS = $(OCH_PLUGIN_TEST_CFLAGS) \
+	-I$(top_srcdir)/plugin
+tests_host_test_manifest_LDADD = $(OCH_PLUGIN_TEST_LDADD) plugin/libopl.la
+
 # The public header as C99 (pedantic) and as C++11, with a cross-language
 # layout check: a C translation unit reports sizes and offsets, the C++ one
 # compares them with its own.
@@ -119,10 +140,16 @@ OCH_SH_TESTS = \
 	tests/host/host-kill.sh \
 	tests/host/host-status.sh \
 	tests/host/host-config.sh \
+	tests/host/host-progress.sh \
 	tests/host/plugin-exports.sh
 
-TESTS += $(OCH_CHECK_TESTS) $(OCH_HEADER_TESTS) $(OCH_SH_TESTS)
-EXTRA_DIST += $(OCH_SH_TESTS) tests/host/lib.sh
+# `make install` with directories given at make time (omni-connector.pc).
+# Not under check-host-valgrind: it runs make, not the host.
+OCH_INSTALL_TESTS = tests/host/install-prefix.sh
+
+TESTS += $(OCH_CHECK_TESTS) $(OCH_PLUGIN_TESTS) $(OCH_HEADER_TESTS) \
+	$(OCH_SH_TESTS) $(OCH_INSTALL_TESTS)
+EXTRA_DIST += $(OCH_SH_TESTS) $(OCH_INSTALL_TESTS) tests/host/lib.sh
 
 # Everything above under valgrind: the C tests directly (CK_FORK=no), the
 # host inside the shell tests through OCH_HOST_WRAPPER (lib.sh), with
@@ -132,7 +159,7 @@ OCH_VALGRIND = $(VALGRIND) --quiet --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --track-fds=no
 check-host-valgrind:
 	$(MAKE) $(AM_MAKEFLAGS) check \
-	  TESTS='$(OCH_CHECK_TESTS) $(OCH_SH_TESTS)' \
+	  TESTS='$(OCH_CHECK_TESTS) $(OCH_PLUGIN_TESTS) $(OCH_SH_TESTS)' \
 	  LOG_COMPILER='$(OCH_VALGRIND)' \
 	  AM_TESTS_ENVIRONMENT="$(AM_TESTS_ENVIRONMENT) CK_FORK=no; \
 	    OMNI_CONNECTOR_HOST_NO_DLCLOSE=1; \
