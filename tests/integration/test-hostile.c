@@ -975,6 +975,28 @@ START_TEST (connection_refused)
 }
 END_TEST
 
+/* The most verbose the host and the plugin get (debug level, libcurl's
+ * own transfer log): still no token anywhere. */
+START_TEST (token_absent_at_debug_level)
+{
+  fp_server *srv = start_server (NULL, NULL);
+  h_env e;
+  h_setup (&e, srv, BASE_CONFIG);
+  setenv ("OMNI_PAPERLESS_CURL_DEBUG", "1", 1);
+  ck_assert_int_eq (h_wait (h_sync_start (&e, "full", "-v")), 0);
+  fp_doc_edit edit = {.title = "Edited"};
+  ck_assert_int_eq (fp_server_edit_document (srv, 3, &edit), 0);
+  ck_assert_int_eq (h_wait (h_sync_start (&e, "incremental", "-v")), 0);
+  unsetenv ("OMNI_PAPERLESS_CURL_DEBUG");
+  show_output (&e, "debug level");
+  ck_assert (h_file_contains (e.out, "debug: curl: "));
+  ck_assert (h_file_contains (e.out, "paperless_ngx: debug: "));
+  assert_secret (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 /* ---- a list that shrinks while it is read ----------------------------- */
 
 static void
@@ -1095,6 +1117,7 @@ suite (void)
   tcase_add_test (tt, connection_refused);
   tcase_add_test (tt, list_shrinking_under_the_reconciliation);
   tcase_add_test (tt, invisible_lookups_cost_one_refresh);
+  tcase_add_test (tt, token_absent_at_debug_level);
   suite_add_tcase (s, tt);
   return s;
 }
