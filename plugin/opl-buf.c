@@ -266,6 +266,94 @@ opl_utf8_append_repaired (opl_buf *b, const char *s, size_t len)
   return chars;
 }
 
+void
+opl_buf_put_json_string (opl_buf *b, const char *s, size_t len)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t run = 0;
+
+  opl_buf_putc (b, '"');
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    char esc[7];
+    const char *e;
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    opl_buf_append (b, s + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        e = "\\\"";
+        break;
+      case '\\':
+        e = "\\\\";
+        break;
+      case '\b':
+        e = "\\b";
+        break;
+      case '\f':
+        e = "\\f";
+        break;
+      case '\n':
+        e = "\\n";
+        break;
+      case '\r':
+        e = "\\r";
+        break;
+      case '\t':
+        e = "\\t";
+        break;
+      default:
+        memcpy (esc, "\\u00", 4);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 0xf];
+        esc[6] = '\0';
+        e = esc;
+    }
+    opl_buf_puts (b, e);
+  }
+  opl_buf_append (b, s + run, len - run);
+  opl_buf_putc (b, '"');
+}
+
+void
+opl_jw_open (opl_jw *w, opl_buf *b)
+{
+  w->b = b;
+  w->any = false;
+  opl_buf_putc (b, '{');
+}
+
+void
+opl_jw_key (opl_jw *w, const char *key)
+{
+  if (w->any)
+    opl_buf_putc (w->b, ',');
+  w->any = true;
+  opl_buf_put_json_string (w->b, key, strlen (key));
+  opl_buf_putc (w->b, ':');
+}
+
+void
+opl_jw_str (opl_jw *w, const char *key, const char *s, size_t len)
+{
+  opl_jw_key (w, key);
+  opl_buf_put_json_string (w->b, s ? s : "", s ? len : 0);
+}
+
+void
+opl_jw_int (opl_jw *w, const char *key, int64_t v)
+{
+  opl_jw_key (w, key);
+  opl_buf_printf (w->b, "%lld", (long long)v);
+}
+
+void
+opl_jw_close (opl_jw *w)
+{
+  opl_buf_putc (w->b, '}');
+}
+
 size_t
 opl_utf8_prefix_bytes (const char *s, size_t len, size_t max_chars)
 {

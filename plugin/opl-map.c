@@ -54,6 +54,14 @@ struct opl_mapper {
   opl_buf md;
   opl_buf val;
   opl_buf key;
+  /* The JSON parts of the document being mapped, written as they are
+   * found: attributes, extra.custom_fields, extra.tag_paths (its items, at
+   * tagp_off), and the names and keys custom fields already took. */
+  opl_buf attrs, cf, tagp, cf_names, cf_keys;
+  const char **tagp_sorted; /* into tagp */
+  size_t tagp_cap;
+  /* Metadata values found before the metadata is written; scratch. */
+  opl_buf title, author, path, scratch;
   tag_ref *tags;
   size_t tags_cap;
   opl_idvec ids;
@@ -68,8 +76,10 @@ typedef struct map_ctx {
   bool oom;
   bool bullets; /* "## Metadata" written */
   /* Parts of metadata, assembled in a fixed key order at the end. */
-  json_object *title, *author, *created_at, *updated_at, *path;
-  json_object *attrs, *cf, *tag_paths;
+  bool has_author, has_path;
+  char created_at[40], updated_at[40]; /* "" when absent */
+  opl_jw attrs, cf;
+  size_t n_tag_paths;
   int64_t note_count;
 } map_ctx;
 
@@ -134,6 +144,16 @@ opl_mapper_free (opl_mapper *m)
   opl_buf_free (&m->md);
   opl_buf_free (&m->val);
   opl_buf_free (&m->key);
+  opl_buf_free (&m->attrs);
+  opl_buf_free (&m->cf);
+  opl_buf_free (&m->tagp);
+  opl_buf_free (&m->cf_names);
+  opl_buf_free (&m->cf_keys);
+  opl_buf_free (&m->title);
+  opl_buf_free (&m->author);
+  opl_buf_free (&m->path);
+  opl_buf_free (&m->scratch);
+  free (m->tagp_sorted);
   free (m->tags);
   free (m->ids.v);
   free (m);
@@ -187,35 +207,19 @@ odd (map_ctx *c, unsigned what, const char *fmt, ...)
   opl_logf (mlog (c->m), OMNI_LOG_WARNING, "%s", line);
 }
 
-/* Add v under key (v may be NULL after a failed allocation). */
+/* A string member of the attributes. */
 static void
-obj_add (map_ctx *c, json_object *obj, const char *key, json_object *v)
+attr_add (map_ctx *c, const char *key, const char *s, size_t len)
 {
-  if (v == NULL || obj == NULL || json_object_object_add (obj, key, v) != 0) {
-    json_object_put (v);
-    c->oom = true;
-  }
+  opl_jw_str (&c->attrs, key, s, len);
 }
 
+/* Copy len bytes into a metadata buffer. */
 static void
-arr_add (map_ctx *c, json_object *arr, json_object *v)
+keep (opl_buf *b, const char *s, size_t len)
 {
-  if (v == NULL || arr == NULL || json_object_array_add (arr, v) != 0) {
-    json_object_put (v);
-    c->oom = true;
-  }
-}
-
-static json_object *
-jstr (const char *s, size_t len)
-{
-  return len > INT32_MAX ? NULL : json_object_new_string_len (s, (int)len);
-}
-
-static json_object *
-jbuf (const opl_buf *b)
-{
-  return jstr (b->data ? b->data : "", b->len);
+  opl_buf_reset (b);
+  opl_buf_append (b, s, len);
 }
 
 /* Repair the string at key into m->val.  False when absent, not a string,
@@ -348,15 +352,13 @@ map_title (map_ctx *c)
   opl_buf_puts (&m->md, "# ");
   md_inline (&m->md, m->val.data, m->val.len);
   opl_buf_puts (&m->md, "\n\n");
-  c->title = jbuf (&m->val);
-  if (c->title == NULL)
-    c->oom = true;
+  keep (&m->title, m->val.data ? m->val.data : "", m->val.len);
 }
 
 /* A lookup reference: a bullet, an attribute, and optionally metadata. */
 static void
 map_ref (map_ctx *c, const char *key, opl_lookup_kind kind, const char *label,
-         json_object **meta)
+         opl_buf *meta, bool *has_meta)
 {
   int64_t id;
   char num[24];
@@ -366,11 +368,10 @@ map_ref (map_ctx *c, const char *key, opl_lookup_kind kind, const char *label,
   const char *name = ref_name (c, kind, id, num);
   size_t len = strlen (name);
   md_bullet (c, label, name, len);
-  obj_add (c, c->attrs, key, jstr (name, len));
+  attr_add (c, key, name, len);
   if (meta) {
-    *meta = jstr (name, len);
-    if (*meta == NULL)
-      c->oom = true;
+    keep (meta, name, len);
+    *has_meta = true;
   }
 }
 
@@ -416,10 +417,10 @@ tag_path (map_ctx *c, const tag_ref *t, opl_buf *out)
 }
 
 static int
-cmp_json_str (const void *pa, const void *pb)
+cmp_str (const void *pa, const void *pb)
 {
-  json_object *const *a = pa, *const *b = pb;
-  return strcmp (json_object_get_string (*a), json_object_get_string (*b));
+  const char *const *a = pa, *const *b = pb;
+  return strcmp (*a, *b);
 }
 
 static bool
@@ -471,9 +472,16 @@ map_tags (map_ctx *c)
   if (n == 0)
     return;
   qsort (m->tags, n, sizeof *m->tags, cmp_tag);
-  c->tag_paths = json_object_new_array ();
-  if (c->tag_paths == NULL)
-    c->oom = true;
+  if (m->tagp_cap < n) {
+    const char **p = realloc (m->tagp_sorted, n * sizeof *p);
+    if (p == NULL) {
+      c->oom = true;
+      return;
+    }
+    m->tagp_sorted = p;
+    m->tagp_cap = n;
+  }
+  opl_buf_reset (&m->tagp);
   opl_buf_reset (&m->val);
   for (size_t i = 0; i < n; i++) {
     const tag_ref *t = &m->tags[i];
@@ -482,14 +490,23 @@ map_tags (map_ctx *c)
     if (m->val.len)
       opl_buf_puts (&m->val, ", ");
     opl_buf_puts (&m->val, t->name ? t->name : t->num);
-    opl_buf_reset (&m->key);
-    tag_path (c, t, &m->key);
-    arr_add (c, c->tag_paths, jbuf (&m->key));
+    /* The paths, NUL-separated, then sorted through pointers. */
+    tag_path (c, t, &m->tagp);
+    opl_buf_append (&m->tagp, "", 1);
+    c->n_tag_paths++;
   }
-  if (c->tag_paths)
-    json_object_array_sort (c->tag_paths, cmp_json_str);
+  if (m->tagp.oom) {
+    c->oom = true;
+    c->n_tag_paths = 0;
+    return;
+  }
+  for (size_t i = 0, at = 0; i < c->n_tag_paths; i++) {
+    m->tagp_sorted[i] = m->tagp.data + at;
+    at += strlen (m->tagp.data + at) + 1;
+  }
+  qsort (m->tagp_sorted, c->n_tag_paths, sizeof *m->tagp_sorted, cmp_str);
   md_bullet (c, "Tags", m->val.data, m->val.len);
-  obj_add (c, c->attrs, "tags", jbuf (&m->val));
+  attr_add (c, "tags", m->val.data, m->val.len);
 }
 
 /* Parse the date at key; false (with a warning when present but unusable)
@@ -511,17 +528,6 @@ doc_time (map_ctx *c, const char *key, opl_time *t)
   return false;
 }
 
-static json_object *
-rfc3339 (map_ctx *c, const opl_time *t)
-{
-  char buf[40];
-  opl_time_format_rfc3339 (t, buf, sizeof buf);
-  json_object *v = json_object_new_string (buf);
-  if (v == NULL)
-    c->oom = true;
-  return v;
-}
-
 static void
 map_dates (map_ctx *c, opl_doc *out)
 {
@@ -532,7 +538,7 @@ map_dates (map_ctx *c, opl_doc *out)
   if (doc_time (c, "created", &t) || doc_time (c, "created_date", &t)) {
     opl_time_format_date (&t, buf, sizeof buf);
     md_bullet (c, "Created", buf, strlen (buf));
-    c->created_at = rfc3339 (c, &t);
+    opl_time_format_rfc3339 (&t, c->created_at, sizeof c->created_at);
   }
   if (doc_time (c, "added", &t)) {
     opl_time_format_date (&t, buf, sizeof buf);
@@ -543,7 +549,7 @@ map_dates (map_ctx *c, opl_doc *out)
     size_t len;
     opl_time_format_minute (&t, buf, sizeof buf);
     md_bullet (c, "Modified", buf, strlen (buf));
-    c->updated_at = rfc3339 (c, &t);
+    opl_time_format_rfc3339 (&t, c->updated_at, sizeof c->updated_at);
     /* Verbatim for the sync's watermark; it parsed, so it is plain ASCII. */
     opl_json_get_string (c->doc, "modified", &s, &len);
     out->modified = strndup (s, len);
@@ -561,18 +567,35 @@ map_file_fields (map_ctx *c)
 
   if (doc_string (c, "original_file_name")) {
     md_bullet (c, "Original File", m->val.data, m->val.len);
-    obj_add (c, c->attrs, "original_file_name", jbuf (&m->val));
+    attr_add (c, "original_file_name", m->val.data, m->val.len);
   }
-  map_ref (c, "storage_path", OPL_LK_STORAGE_PATHS, "Storage Path", &c->path);
+  map_ref (c, "storage_path", OPL_LK_STORAGE_PATHS, "Storage Path", &m->path,
+           &c->has_path);
   if (opl_json_get_int (c->doc, "archive_serial_number", &asn) && asn >= 0) {
     snprintf (num, sizeof num, "%lld", (long long)asn);
     md_bullet (c, "Archive Serial Number", num, strlen (num));
-    obj_add (c, c->attrs, "archive_serial_number",
-             json_object_new_string (num));
+    attr_add (c, "archive_serial_number", num, strlen (num));
   }
 }
 
 /* ---- Custom fields ------------------------------------------------------ */
+
+/* Whether `name` is among the NUL-separated names in `list`. */
+static bool
+taken (const opl_buf *list, const char *name)
+{
+  for (size_t at = 0; at < list->len; at += strlen (list->data + at) + 1)
+    if (strcmp (list->data + at, name) == 0)
+      return true;
+  return false;
+}
+
+static void
+take (opl_buf *list, const opl_buf *name)
+{
+  opl_buf_append (list, name->data ? name->data : "", name->len);
+  opl_buf_append (list, "", 1);
+}
 
 static void
 map_custom_fields (map_ctx *c)
@@ -626,18 +649,19 @@ map_custom_fields (map_ctx *c)
      * the later one gets its id added instead of replacing the other. */
     opl_buf_reset (&m->key);
     opl_buf_puts (&m->key, name);
-    if (json_object_object_get_ex (c->cf, m->key.data, NULL))
+    if (taken (&m->cf_names, m->key.data))
       opl_buf_printf (&m->key, " (#%lld)", (long long)fid);
-    if (!m->key.oom)
-      obj_add (c, c->cf, m->key.data, jbuf (&m->val));
+    take (&m->cf_names, &m->key);
+    opl_jw_str (&c->cf, m->key.data, m->val.data, m->val.len);
     opl_buf_reset (&m->key);
     opl_field_attr_key (&m->key, def ? def->name : NULL, fid);
-    if (json_object_object_get_ex (c->attrs, m->key.data, NULL))
+    if (taken (&m->cf_keys, m->key.data))
       opl_buf_printf (&m->key, "_%lld", (long long)fid);
+    take (&m->cf_keys, &m->key);
     if (m->key.oom)
       c->oom = true;
     else
-      obj_add (c, c->attrs, m->key.data, jbuf (&m->val));
+      attr_add (c, m->key.data, m->val.data, m->val.len);
   }
 }
 
@@ -788,86 +812,76 @@ map_content (map_ctx *c)
 
 /* ---- Assembly ----------------------------------------------------------- */
 
+/* The metadata object, in m->key. */
 static void
-meta_put (map_ctx *c, json_object *meta, const char *key, json_object **v)
-{
-  if (*v)
-    obj_add (c, meta, key, *v);
-  *v = NULL;
-}
-
-static json_object *
 build_metadata (map_ctx *c, size_t content_len)
 {
   opl_mapper *m = c->m;
-  json_object *meta = json_object_new_object ();
-  json_object *extra = json_object_new_object ();
-  json_object *v;
+  opl_buf *out = &m->key;
+  opl_jw meta, extra;
   const char *s;
   size_t len;
   int64_t n;
   char buf[40];
 
-  if (meta == NULL || extra == NULL) {
-    json_object_put (meta);
-    json_object_put (extra);
-    c->oom = true;
-    return NULL;
-  }
-  meta_put (c, meta, "title", &c->title);
-  meta_put (c, meta, "author", &c->author);
-  meta_put (c, meta, "created_at", &c->created_at);
-  meta_put (c, meta, "updated_at", &c->updated_at);
-  obj_add (c, meta, "content_type", json_object_new_string ("document"));
-  obj_add (c, meta, "mime_type", json_object_new_string ("text/markdown"));
+  opl_buf_reset (out);
+  opl_jw_open (&meta, out);
+  opl_jw_str (&meta, "title", m->title.data, m->title.len);
+  if (c->has_author)
+    opl_jw_str (&meta, "author", m->author.data, m->author.len);
+  if (c->created_at[0])
+    opl_jw_str (&meta, "created_at", c->created_at, strlen (c->created_at));
+  if (c->updated_at[0])
+    opl_jw_str (&meta, "updated_at", c->updated_at, strlen (c->updated_at));
+  opl_jw_str (&meta, "content_type", "document", 8);
+  opl_jw_str (&meta, "mime_type", "text/markdown", 13);
   if (m->ui_base_url[0]) {
-    opl_buf_reset (&m->key);
-    opl_buf_puts (&m->key, m->ui_base_url);
-    opl_buf_puts (&m->key, "/documents/");
-    opl_buf_put_int (&m->key, c->id);
-    opl_buf_puts (&m->key, "/details");
     opl_buf_reset (&m->val);
-    opl_utf8_append_repaired (&m->val, m->key.data, m->key.len);
-    obj_add (c, meta, "url", jbuf (&m->val));
+    opl_buf_puts (&m->val, m->ui_base_url);
+    opl_buf_puts (&m->val, "/documents/");
+    opl_buf_put_int (&m->val, c->id);
+    opl_buf_puts (&m->val, "/details");
+    /* The configured URL was checked, not repaired: repair it here. */
+    opl_buf_reset (&m->scratch);
+    opl_utf8_append_repaired (&m->scratch, m->val.data, m->val.len);
+    opl_jw_str (&meta, "url", m->scratch.data, m->scratch.len);
   }
-  meta_put (c, meta, "path", &c->path);
+  if (c->has_path)
+    opl_jw_str (&meta, "path", m->path.data, m->path.len);
   /* Omni's metadata.size is a string. */
   snprintf (buf, sizeof buf, "%zu", content_len);
-  obj_add (c, meta, "size", json_object_new_string (buf));
+  opl_jw_str (&meta, "size", buf, strlen (buf));
 
-  obj_add (c, extra, "custom_fields", c->cf);
-  c->cf = NULL;
-  obj_add (c, extra, "note_count", json_object_new_int64 (c->note_count));
+  opl_jw_key (&meta, "extra");
+  opl_jw_open (&extra, out);
+  opl_jw_key (&extra, "custom_fields");
+  opl_buf_append (out, m->cf.data, m->cf.len);
+  opl_buf_putc (out, '}');
+  opl_jw_int (&extra, "note_count", c->note_count);
   if (opl_json_get_string (c->doc, "mime_type", &s, &len) && len) {
     opl_buf_reset (&m->val);
     opl_utf8_append_repaired (&m->val, s, len);
-    obj_add (c, extra, "mime_type", jbuf (&m->val));
+    opl_jw_str (&extra, "mime_type", m->val.data, m->val.len);
   }
   if (opl_json_get_int (c->doc, "page_count", &n) && n >= 0)
-    obj_add (c, extra, "page_count", json_object_new_int64 (n));
+    opl_jw_int (&extra, "page_count", n);
   if (opl_json_get_int (c->doc, "owner", &n)) {
-    v = json_object_new_string (ref_name (c, OPL_LK_USERS, n, buf));
-    obj_add (c, extra, "owner", v);
+    const char *owner = ref_name (c, OPL_LK_USERS, n, buf);
+    opl_jw_str (&extra, "owner", owner, strlen (owner));
   }
-  if (c->tag_paths) {
-    obj_add (c, extra, "tag_paths", c->tag_paths);
-    c->tag_paths = NULL;
+  if (c->n_tag_paths > 0) {
+    opl_jw_key (&extra, "tag_paths");
+    opl_buf_putc (out, '[');
+    for (size_t i = 0; i < c->n_tag_paths; i++) {
+      const char *p = m->tagp_sorted[i];
+      if (i)
+        opl_buf_putc (out, ',');
+      opl_buf_put_json_string (out, p, strlen (p));
+    }
+    opl_buf_putc (out, ']');
   }
-  obj_add (c, meta, "extra", extra);
-  return meta;
-}
-
-static void
-ctx_free (map_ctx *c)
-{
-  json_object_put (c->title);
-  json_object_put (c->author);
-  json_object_put (c->created_at);
-  json_object_put (c->updated_at);
-  json_object_put (c->path);
-  json_object_put (c->attrs);
-  json_object_put (c->cf);
-  json_object_put (c->tag_paths);
+  opl_jw_close (&extra);
+  opl_jw_close (&meta);
 }
 
 static char *
@@ -910,8 +924,8 @@ opl_mapper_map (opl_mapper *m, const opl_lookups *lk, json_object *doc,
 {
   static const opl_lookups no_lookups; /* all tables empty */
   map_ctx c = {.m = m, .lk = lk ? lk : &no_lookups, .doc = doc};
-  json_object *meta = NULL;
   omni_status rc = OMNI_OK;
+  char num[24];
 
   memset (out, 0, sizeof *out);
   if (doc == NULL || !json_object_is_type (doc, json_type_object))
@@ -922,26 +936,27 @@ opl_mapper_map (opl_mapper *m, const opl_lookups *lk, json_object *doc,
                      "document without a positive integer id");
   out->id = c.id;
   opl_buf_reset (&m->md);
-  c.attrs = json_object_new_object ();
-  c.cf = json_object_new_object ();
-  if (c.attrs == NULL || c.cf == NULL) {
-    rc = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
-    goto cleanup;
-  }
-  obj_add (&c, c.attrs, "source_type",
-           json_object_new_string ("paperless_ngx"));
-  opl_buf_reset (&m->key);
-  opl_buf_put_int (&m->key, c.id);
-  obj_add (&c, c.attrs, "paperless_id", jbuf (&m->key));
+  opl_buf_reset (&m->attrs);
+  opl_buf_reset (&m->cf);
+  opl_buf_reset (&m->cf_names);
+  opl_buf_reset (&m->cf_keys);
+  opl_jw_open (&c.attrs, &m->attrs);
+  /* custom_fields: its '{' now, its '}' when the metadata is written. */
+  opl_jw_open (&c.cf, &m->cf);
+  attr_add (&c, "source_type", "paperless_ngx", 13);
+  snprintf (num, sizeof num, "%lld", (long long)c.id);
+  attr_add (&c, "paperless_id", num, strlen (num));
 
   map_title (&c);
   map_ref (&c, "correspondent", OPL_LK_CORRESPONDENTS, "Correspondent",
-           &c.author);
-  map_ref (&c, "document_type", OPL_LK_DOCUMENT_TYPES, "Document Type", NULL);
+           &m->author, &c.has_author);
+  map_ref (&c, "document_type", OPL_LK_DOCUMENT_TYPES, "Document Type", NULL,
+           NULL);
   map_tags (&c);
   map_dates (&c, out);
   map_file_fields (&c);
   map_custom_fields (&c);
+  opl_jw_close (&c.attrs);
   if (c.bullets)
     opl_buf_putc (&m->md, '\n');
   map_notes (&c);
@@ -951,11 +966,15 @@ opl_mapper_map (opl_mapper *m, const opl_lookups *lk, json_object *doc,
          && m->md.data[m->md.len - 2] == '\n')
     m->md.data[--m->md.len] = '\0';
 
-  meta = build_metadata (&c, m->md.len);
-  if (c.oom || m->md.oom || m->val.oom || m->key.oom || meta == NULL) {
+  build_metadata (&c, m->md.len);
+  if (c.oom || m->md.oom || m->val.oom || m->key.oom || m->attrs.oom
+      || m->cf.oom || m->tagp.oom || m->cf_names.oom || m->cf_keys.oom
+      || m->title.oom || m->author.oom || m->path.oom || m->scratch.oom) {
     rc = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
     goto cleanup;
   }
+  out->metadata_json = buf_copy (&m->key);
+  out->attributes_json = buf_copy (&m->attrs);
   opl_buf_reset (&m->key);
   opl_buf_puts (&m->key, "paperless:");
   opl_buf_puts (&m->key, m->source_id);
@@ -964,8 +983,6 @@ opl_mapper_map (opl_mapper *m, const opl_lookups *lk, json_object *doc,
   out->external_id = buf_copy (&m->key);
   out->content_len = m->md.len;
   out->content = take_content (m);
-  out->metadata_json = opl_json_to_text (meta);
-  out->attributes_json = opl_json_to_text (c.attrs);
   out->permissions_json = opl_map_permissions (c.lk, doc, m->perm_mode, &m->ids,
                                                mlog (m), &m->logged, ODD_PERMS);
   if (out->external_id == NULL || out->content == NULL
@@ -976,8 +993,6 @@ opl_mapper_map (opl_mapper *m, const opl_lookups *lk, json_object *doc,
   }
 
 cleanup:
-  json_object_put (meta);
-  ctx_free (&c);
   if (rc != OMNI_OK)
     opl_doc_clear (out);
   return rc;

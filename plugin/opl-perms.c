@@ -72,56 +72,57 @@ collect_grants (json_object *perms, const char *who, opl_idvec *v, bool *odd)
   return true;
 }
 
-/* How Omni knows a user or group: email, else username / name, else id. */
-static json_object *
-principal (const opl_lookups *lk, opl_lookup_kind kind, int64_t id)
+/* How Omni knows a user or group: email, else username / name, else id;
+ * appended to out as a JSON string. */
+static void
+put_principal (opl_buf *out, const opl_lookups *lk, opl_lookup_kind kind,
+               int64_t id)
 {
   char num[24];
+  const char *s;
   const opl_lookup *it = opl_lookup_find (&lk->t[kind], id);
   if (it && it->email)
-    return json_object_new_string (it->email);
-  if (it && it->name && it->name[0])
-    return json_object_new_string (it->name);
-  snprintf (num, sizeof num, "#%lld", (long long)id);
-  return json_object_new_string (num);
+    s = it->email;
+  else if (it && it->name && it->name[0])
+    s = it->name;
+  else {
+    snprintf (num, sizeof num, "#%lld", (long long)id);
+    s = num;
+  }
+  opl_buf_put_json_string (out, s, strlen (s));
 }
 
-static bool
-add_principals (json_object *arr, const opl_lookups *lk, opl_lookup_kind kind,
+/* A JSON list of the principals of v. */
+static void
+put_principals (opl_buf *out, const opl_lookups *lk, opl_lookup_kind kind,
                 const opl_idvec *v)
 {
+  opl_buf_putc (out, '[');
   for (size_t i = 0; i < v->count; i++) {
-    json_object *s = principal (lk, kind, v->v[i]);
-    if (s == NULL || json_object_array_add (arr, s) != 0) {
-      json_object_put (s);
-      return false;
-    }
+    if (i)
+      opl_buf_putc (out, ',');
+    put_principal (out, lk, kind, v->v[i]);
   }
-  return true;
+  opl_buf_putc (out, ']');
 }
 
-/* Fill users and groups for an owned document; false on allocation
- * failure. */
+/* Collect the owner and user grants into users, the group grants into
+ * groups (sorted, unique); false on allocation failure. */
 static bool
-grants (const opl_lookups *lk, json_object *doc, opl_idvec *v,
-        json_object *users, json_object *groups, bool *odd)
+grants (json_object *doc, opl_idvec *users, opl_idvec *groups, bool *odd)
 {
   json_object *perms = opl_json_get_object (doc, "permissions");
   int64_t owner;
 
-  v->count = 0;
-  if (opl_json_get_int (doc, "owner", &owner) && !idvec_push (v, owner))
+  users->count = groups->count = 0;
+  if (opl_json_get_int (doc, "owner", &owner) && !idvec_push (users, owner))
     return false;
-  if (!collect_grants (perms, "users", v, odd))
+  if (!collect_grants (perms, "users", users, odd)
+      || !collect_grants (perms, "groups", groups, odd))
     return false;
-  sort_unique (v);
-  if (!add_principals (users, lk, OPL_LK_USERS, v))
-    return false;
-  v->count = 0;
-  if (!collect_grants (perms, "groups", v, odd))
-    return false;
-  sort_unique (v);
-  return add_principals (groups, lk, OPL_LK_GROUPS, v);
+  sort_unique (users);
+  sort_unique (groups);
+  return true;
 }
 
 char *
@@ -129,21 +130,20 @@ opl_map_permissions (const opl_lookups *lk, json_object *doc,
                      opl_perm_mode mode, opl_idvec *scratch, const opl_log *log,
                      unsigned *logged, unsigned flag)
 {
-  json_object *root = json_object_new_object ();
-  json_object *users = json_object_new_array ();
-  json_object *groups = json_object_new_array ();
+  opl_idvec groups = {0};
+  opl_buf out;
   json_object *owner = NULL;
   char *text = NULL;
   bool is_public = mode == OPL_PERM_PUBLIC, odd = false;
 
-  if (root == NULL || users == NULL || groups == NULL)
-    goto cleanup;
+  opl_buf_init (&out);
+  scratch->count = 0;
   if (!is_public) {
     bool has_owner = json_object_object_get_ex (doc, "owner", &owner);
     int64_t id;
     if (has_owner && owner == NULL)
       is_public = true; /* unowned: every Paperless user may see it */
-    else if (!grants (lk, doc, scratch, users, groups, &odd))
+    else if (!grants (doc, scratch, &groups, &odd))
       goto cleanup;
     if (!has_owner || (owner && !opl_json_as_int (owner, &id)))
       odd = true;
@@ -163,29 +163,20 @@ opl_map_permissions (const opl_lookups *lk, json_object *doc,
   }
   if (is_public) {
     /* Grants add nothing to a public document. */
-    json_object_put (users);
-    json_object_put (groups);
-    users = json_object_new_array ();
-    groups = json_object_new_array ();
+    scratch->count = 0;
+    groups.count = 0;
   }
-  json_object *pub = json_object_new_boolean (is_public);
-  if (pub == NULL || users == NULL || groups == NULL
-      || json_object_object_add (root, "public", pub) != 0) {
-    json_object_put (pub);
-    goto cleanup;
-  }
-  if (json_object_object_add (root, "users", users) != 0)
-    goto cleanup;
-  users = NULL;
-  if (json_object_object_add (root, "groups", groups) != 0)
-    goto cleanup;
-  groups = NULL;
-  text = opl_json_to_text (root);
+  opl_buf_puts (&out, is_public ? "{\"public\":true,\"users\":"
+                                : "{\"public\":false,\"users\":");
+  put_principals (&out, lk, OPL_LK_USERS, scratch);
+  opl_buf_puts (&out, ",\"groups\":");
+  put_principals (&out, lk, OPL_LK_GROUPS, &groups);
+  opl_buf_putc (&out, '}');
+  text = opl_buf_steal (&out);
 
 cleanup:
-  json_object_put (users);
-  json_object_put (groups);
-  json_object_put (root);
+  opl_buf_free (&out);
+  free (groups.v);
   return text;
 }
 

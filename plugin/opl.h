@@ -97,6 +97,26 @@ size_t opl_utf8_append_repaired (opl_buf *b, const char *s, size_t len);
  * (length len) that holds at most `max_chars` code points. */
 size_t opl_utf8_prefix_bytes (const char *s, size_t len, size_t max_chars);
 
+/* JSON text written straight into a buffer, for the small objects of
+ * every document (metadata, attributes, permissions): building a json-c
+ * tree per document only to print it cost more than the rest of the
+ * mapping.  Strings are escaped as json-c escapes them with
+ * JSON_C_TO_STRING_NOSLASHESCAPE (so the bytes are the same), and must be
+ * valid UTF-8 already (repaired). */
+void opl_buf_put_json_string (opl_buf *b, const char *s, size_t len);
+
+/* One object level: open, members, close; `any` tracks the commas. */
+typedef struct opl_jw {
+  opl_buf *b;
+  bool any;
+} opl_jw;
+void opl_jw_open (opl_jw *w, opl_buf *b);
+/* ,"key": -- the member's value follows (a nested opl_jw, an array). */
+void opl_jw_key (opl_jw *w, const char *key);
+void opl_jw_str (opl_jw *w, const char *key, const char *s, size_t len);
+void opl_jw_int (opl_jw *w, const char *key, int64_t v);
+void opl_jw_close (opl_jw *w);
+
 /* Number of code points in valid UTF-8. */
 size_t opl_utf8_count (const char *s, size_t len);
 
