@@ -229,7 +229,9 @@ och_cmd_check (const och_options *o)
   ip.source_id = cfg.source_id;
   ip.source_config_json = cfg.source_config_json;
   ip.credentials_json = cfg.credentials_json;
-  ip.mode = OMNI_SYNC_INCREMENTAL;
+  /* No checkpoint: a full sync is what a first run would be, and it makes
+   * the plugin say nothing about the mode, only about the connection. */
+  ip.mode = OMNI_SYNC_FULL;
   ip.checkpoint = NULL;
   ip.resume = 0;
   st = p.desc.init (&svc, &ip, &inst);
