@@ -384,14 +384,35 @@ opl_api_probe (opl_api *a, int64_t *count, int64_t *max_id, char *err,
     snprintf (a->server_version, sizeof a->server_version, "%s", r.x_version);
   if (st != OMNI_OK && r.status == 406) {
     st = opl_fail (err, errlen, OMNI_ERR_INVALID,
-                   "Paperless-ngx %s refused every API version this plugin "
-                   "speaks (%d to %d, and its own default) with HTTP 406",
+                   "Paperless-ngx %s refused API versions %d and %d and its "
+                   "own default with HTTP 406: this plugin understands %d "
+                   "to %d",
                    a->server_version[0] ? a->server_version : "(unknown)",
-                   OPL_API_VERSION_MIN, OPL_API_VERSION_MAX);
+                   wanted_versions[0], wanted_versions[1], OPL_API_VERSION_MIN,
+                   OPL_API_VERSION_MAX);
+    goto cleanup;
+  }
+  if (st == OMNI_ERR_NOT_FOUND) {
+    /* The documents list itself is missing: wrong address, not a
+     * transient trouble. */
+    char why[256];
+    snprintf (why, sizeof why, "%s", err);
+    st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                   "no Paperless-ngx API at %s (%s): check base_url and its "
+                   "path prefix",
+                   a->cfg->base_url, why);
     goto cleanup;
   }
   if (st != OMNI_OK)
     goto cleanup;
+  if (version == 0 && r.x_api_version == 0) {
+    st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                   "the server refused API versions %d and %d (HTTP 406) and "
+                   "then answered without an X-Api-Version header: a proxy "
+                   "that drops it, or no Paperless-ngx 2.0 or newer",
+                   wanted_versions[0], wanted_versions[1]);
+    goto cleanup;
+  }
   if (version == 0) {
     /* A server that takes neither 10 nor 9 answered in its default
      * version: speak it if this plugin understands it. */

@@ -365,6 +365,11 @@ opl_http_get (opl_http *h, const char *url, int api_version, opl_response *r,
                      (unsigned long long)h->cfg->max_response_bytes);
     else if (r->body.oom || rc == CURLE_OUT_OF_MEMORY)
       st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
+    else if (rc == CURLE_SSL_CACERT_BADFILE && h->cfg->ca_file)
+      st = opl_fail (err, errlen, OMNI_ERR_INVALID,
+                     "cannot use tls_ca_file %s: %s (a readable PEM file of "
+                     "CA certificates is needed)",
+                     h->cfg->ca_file, detail);
     else if (rc == CURLE_PEER_FAILED_VERIFICATION
              || rc == CURLE_SSL_CACERT_BADFILE)
       st = opl_fail (err, errlen, OMNI_ERR_INVALID,

@@ -363,6 +363,30 @@ arm_too_new (fp_server *srv, const hcase *c)
   ck_assert_int_gt (fp_server_add_fault (srv, &v11), 0);
 }
 
+/* 406 for 10 and 9, then an answer without X-Api-Version (a proxy that
+ * drops the header). */
+static void
+arm_no_version_header (fp_server *srv, const hcase *c)
+{
+  (void)c;
+  fp_fault f406 = {.path_prefix = "/api/documents/",
+                   .query_contains = Q_PROBE,
+                   .nth = 1,
+                   .times = 2,
+                   .kind = FP_FAULT_STATUS,
+                   .status = 406};
+  fp_fault bare = {.path_prefix = "/api/documents/",
+                   .query_contains = Q_PROBE,
+                   .nth = 3,
+                   .times = 1,
+                   .kind = FP_FAULT_STATUS,
+                   .status = 200,
+                   .body = "{\"count\":1,\"next\":null,\"previous\":null,"
+                           "\"results\":[{\"id\":1}]}"};
+  ck_assert_int_gt (fp_server_add_fault (srv, &f406), 0);
+  ck_assert_int_gt (fp_server_add_fault (srv, &bare), 0);
+}
+
 /* 406 whatever version is asked for, even none. */
 static void
 arm_406_always (fp_server *srv, const hcase *c)
@@ -712,8 +736,18 @@ static const hcase cases[] = {
      .needle = "1.9.2 (API version 1) is too old"},
     {"a server too new", .arm = arm_too_new, .exit = 2,
      .needle = "4.1.0 speaks API version 11 and refuses 10 and 9"},
+    {"no X-Api-Version after 406s", .arm = arm_no_version_header, .exit = 2,
+     .needle = "without an X-Api-Version header"},
+    {"404 on the probe: a wrong path prefix",
+     {.path_prefix = "/api/documents/",
+      .query_contains = Q_PROBE,
+      .nth = 1,
+      .kind = FP_FAULT_STATUS,
+      .status = 404},
+     .exit = 2,
+     .needle = "no Paperless-ngx API at http://127.0.0.1:"},
     {"406 for every version", .arm = arm_406_always, .exit = 2,
-     .needle = "9.9.9 refused every API version this plugin speaks"},
+     .needle = "9.9.9 refused API versions 10 and 9 and its own default"},
 };
 
 #define N_CASES (sizeof cases / sizeof cases[0])

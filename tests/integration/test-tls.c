@@ -242,6 +242,15 @@ START_TEST (unrelated_ca_file_fails)
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
   h_teardown (&e);
+
+  /* A CA file that cannot be read is named as such. */
+  tls_config (extra, sizeof extra, NULL, "no-such-ca.pem", NULL, NULL);
+  h_setup (&e, srv, extra);
+  sync_expect (&e, "full", 2, "tls_ca_file no-such-ca.pem");
+  assert_error_names (&e, "cannot use tls_ca_file");
+  assert_no_request (&e);
+  assert_read_only_and_secret (&e);
+  h_teardown (&e);
   fp_server_stop (srv);
 }
 END_TEST
