@@ -10,8 +10,9 @@ seconds=${2:-60}
 out="$build/tests/fuzz"
 
 sh "$srcdir/tests/fuzz/build.sh" "$build" "$out"
-status=0
-for t in checkpoint idset map page; do
+# One target: prepare its work directory, run it, say how it went.
+run_one () {
+  t=$1
   work="$out/work-$t"
   rm -rf "$work"
   mkdir -p "$work" "$out/crashes"
@@ -23,14 +24,35 @@ for t in checkpoint idset map page; do
   [ -d "$seeds" ] && cp "$seeds"/* "$work"/ 2>/dev/null || true
   dict=
   [ -f "$srcdir/tests/fuzz/$t.dict" ] && dict="-dict=$srcdir/tests/fuzz/$t.dict"
-  echo "fuzz-$t: ${seconds}s"
   # shellcheck disable=SC2086
   if ! "$out/fuzz-$t" -max_total_time="$seconds" -max_len=65536 \
       -print_final_stats=0 -artifact_prefix="$out/crashes/$t-" $dict \
       "$work" >"$out/fuzz-$t.log" 2>&1; then
-    echo "fuzz-$t FAILED:"; tail -n 40 "$out/fuzz-$t.log"; status=1
-  else
-    tail -n 2 "$out/fuzz-$t.log"
+    echo "fuzz-$t (${seconds}s) FAILED:"
+    tail -n 40 "$out/fuzz-$t.log"
+    return 1
   fi
+  echo "fuzz-$t (${seconds}s):"
+  tail -n 2 "$out/fuzz-$t.log"
+}
+
+# Two at a time (FUZZ_JOBS), each for its full time: the machine's cores
+# work in parallel, the time per target stays the same.
+jobs=${FUZZ_JOBS:-2}
+status=0
+set -- checkpoint idset map page
+while [ $# -gt 0 ]; do
+  pids=
+  i=0
+  while [ $# -gt 0 ] && [ $i -lt "$jobs" ]; do
+    run_one "$1" >"$out/run-$1.txt" 2>&1 &
+    pids="$pids $!:$1"
+    shift
+    i=$((i + 1))
+  done
+  for p in $pids; do
+    if ! wait "${p%%:*}"; then status=1; fi
+    cat "$out/run-${p#*:}.txt"
+  done
 done
 exit $status
