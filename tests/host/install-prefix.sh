@@ -75,10 +75,33 @@ check() {
   grep -q '"paperless_ngx"' "$T/manifest" || fail "manifest of $d"
 }
 
-# 1. prefix given at make time only.
+# dirs [VAR=VALUE]...: "prefix|libdir|includedir|plugindir" as make sees
+# them with these overrides (configure may have given libdir relative to
+# the prefix, as Debian's multiarch ${prefix}/lib/<triplet> is).
+dirs() {
+  MAKEFLAGS='' MFLAGS='' MAKELEVEL='' ${MAKE:-make} -s \
+    -C "$top_builddir" -f Makefile -f - print-dirs "$@" <<'EOF'
+print-dirs:
+	@echo "$(prefix)|$(libdir)|$(includedir)|$(plugindir)"
+EOF
+}
+
+# check_dirs DESTDIR VARS: check with the directories dirs printed.
+check_dirs() {
+  IFS='|' read -r p l i d <<EOF
+$2
+EOF
+  [ -n "$p" ] && [ -n "$d" ] || fail "could not read the directories: $2"
+  check "$1" "$p" "$l" "$i" "$d"
+}
+
+# 1. prefix given at make time only: every directory derived from it
+# moves with it.
 p=/opt/omni-make-prefix
 mk install DESTDIR="$T/d1" prefix="$p"
-check "$T/d1" "$p" "$p/lib" "$p/include" "$p/lib/omni/connectors"
+vars=$(dirs prefix="$p")
+case $vars in "$p|$p/"*"|$p/"*"|$p/"*) ;; *) fail "directories not under $p: $vars" ;; esac
+check_dirs "$T/d1" "$vars"
 
 # 2. every directory given at make time.
 p=/opt/omni-make-dirs
@@ -86,20 +109,11 @@ mk install DESTDIR="$T/d2" prefix="$p" libdir="$p/lib64" \
   includedir="$p/inc" plugindir="$p/plugins"
 check "$T/d2" "$p" "$p/lib64" "$p/inc" "$p/plugins"
 
-# 3. nothing at make time: configure's directories (read from the
-# Makefile, where configure wrote them).
+# 3. nothing at make time: configure's directories.
 mk install DESTDIR="$T/d3"
-vars=$(MAKEFLAGS='' MFLAGS='' MAKELEVEL='' ${MAKE:-make} -s \
-  -C "$top_builddir" -f Makefile -f - print-dirs <<'EOF'
-print-dirs:
-	@echo "$(prefix)|$(libdir)|$(includedir)|$(plugindir)"
-EOF
-)
-IFS='|' read -r p l i d <<EOF
-$vars
-EOF
-[ -n "$p" ] && [ -n "$d" ] || fail "could not read configure's directories: $vars"
-check "$T/d3" "$p" "$l" "$i" "$d"
+vars=$(dirs)
+check_dirs "$T/d3" "$vars"
+l=$(echo "$vars" | cut -d'|' -f2)
 
 # Leave the build tree's .pc as configure's (the rule also rewrote it).
 cmp -s "$T/d3$l/pkgconfig/omni-connector.pc" \
