@@ -311,12 +311,12 @@ arm_gzip_bomb (fp_server *srv, const hcase *c)
   free (plain);
 }
 
-/* The probe looks like a server that speaks neither 10 nor 9 and
- * announces API version 1 (Paperless-ngx 1.x). */
+/* The probe refuses API versions 10 and 9 (HTTP 406), then answers the
+ * request that names no version with one document and `headers` (the
+ * version the server speaks by default, or none). */
 static void
-arm_too_old (fp_server *srv, const hcase *c)
+arm_406_then (fp_server *srv, const char *headers)
 {
-  (void)c;
   fp_fault f406 = {.path_prefix = "/api/documents/",
                    .query_contains = Q_PROBE,
                    .nth = 1,
@@ -325,66 +325,41 @@ arm_too_old (fp_server *srv, const hcase *c)
                    .status = 406,
                    .body = "{\"detail\":\"Invalid version in \\\"Accept\\\" "
                            "header.\"}"};
-  fp_fault old = {.path_prefix = "/api/documents/",
-                  .query_contains = Q_PROBE,
-                  .nth = 3,
-                  .times = 1,
-                  .kind = FP_FAULT_STATUS,
-                  .status = 200,
-                  .body = "{\"count\":1,\"next\":null,\"previous\":null,"
-                          "\"results\":[{\"id\":1}]}",
-                  .headers = "X-Api-Version: 1\nX-Version: 1.9.2\n"};
+  fp_fault answer = {.path_prefix = "/api/documents/",
+                     .query_contains = Q_PROBE,
+                     .nth = 3,
+                     .times = 1,
+                     .kind = FP_FAULT_STATUS,
+                     .status = 200,
+                     .body = "{\"count\":1,\"next\":null,\"previous\":null,"
+                             "\"results\":[{\"id\":1}]}",
+                     .headers = headers};
   ck_assert_int_gt (fp_server_add_fault (srv, &f406), 0);
-  ck_assert_int_gt (fp_server_add_fault (srv, &old), 0);
+  ck_assert_int_gt (fp_server_add_fault (srv, &answer), 0);
 }
 
-/* A server that refuses 10 and 9 and answers in version 11 by default:
- * newer than the plugin understands. */
+/* A server that announces API version 1 (Paperless-ngx 1.x). */
+static void
+arm_too_old (fp_server *srv, const hcase *c)
+{
+  (void)c;
+  arm_406_then (srv, "X-Api-Version: 1\nX-Version: 1.9.2\n");
+}
+
+/* One that speaks version 11 by default: newer than the plugin knows. */
 static void
 arm_too_new (fp_server *srv, const hcase *c)
 {
   (void)c;
-  fp_fault f406 = {.path_prefix = "/api/documents/",
-                   .query_contains = Q_PROBE,
-                   .nth = 1,
-                   .times = 2,
-                   .kind = FP_FAULT_STATUS,
-                   .status = 406};
-  fp_fault v11 = {.path_prefix = "/api/documents/",
-                  .query_contains = Q_PROBE,
-                  .nth = 3,
-                  .times = 1,
-                  .kind = FP_FAULT_STATUS,
-                  .status = 200,
-                  .body = "{\"count\":1,\"next\":null,\"previous\":null,"
-                          "\"results\":[{\"id\":1}]}",
-                  .headers = "X-Api-Version: 11\nX-Version: 4.1.0\n"};
-  ck_assert_int_gt (fp_server_add_fault (srv, &f406), 0);
-  ck_assert_int_gt (fp_server_add_fault (srv, &v11), 0);
+  arm_406_then (srv, "X-Api-Version: 11\nX-Version: 4.1.0\n");
 }
 
-/* 406 for 10 and 9, then an answer without X-Api-Version (a proxy that
- * drops the header). */
+/* An answer without X-Api-Version (a proxy that drops the header). */
 static void
 arm_no_version_header (fp_server *srv, const hcase *c)
 {
   (void)c;
-  fp_fault f406 = {.path_prefix = "/api/documents/",
-                   .query_contains = Q_PROBE,
-                   .nth = 1,
-                   .times = 2,
-                   .kind = FP_FAULT_STATUS,
-                   .status = 406};
-  fp_fault bare = {.path_prefix = "/api/documents/",
-                   .query_contains = Q_PROBE,
-                   .nth = 3,
-                   .times = 1,
-                   .kind = FP_FAULT_STATUS,
-                   .status = 200,
-                   .body = "{\"count\":1,\"next\":null,\"previous\":null,"
-                           "\"results\":[{\"id\":1}]}"};
-  ck_assert_int_gt (fp_server_add_fault (srv, &f406), 0);
-  ck_assert_int_gt (fp_server_add_fault (srv, &bare), 0);
+  arm_406_then (srv, NULL);
 }
 
 /* 406 whatever version is asked for, even none. */
