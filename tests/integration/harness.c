@@ -629,3 +629,28 @@ h_same_as_fresh (h_env *e, const char *extra_config, char *why, size_t whylen)
   h_teardown (&fresh);
   return ok;
 }
+
+void
+h_assert_one_error_line (const h_env *e, const char *needle)
+{
+  char *out = h_slurp (e->out, NULL);
+  size_t errors = 0, hits = 0;
+  ck_assert_ptr_nonnull (out);
+  for (char *line = out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+    nl = strchr (line, '\n');
+    if (nl)
+      *nl = '\0';
+    if (strncmp (line, "omni-connector-host: ", 21) != 0)
+      continue;
+    const char *rest = line + 21;
+    if (strncmp (rest, "waiting ", 8) == 0
+        || strncmp (rest, "warning: ", 9) == 0
+        || strncmp (rest, "progress: ", 10) == 0)
+      continue;
+    errors++;
+    hits += strstr (rest, needle) != NULL;
+  }
+  free (out);
+  ck_assert_msg (errors == 1, "%zu error lines, not 1", errors);
+  ck_assert_msg (hits == 1, "the error line does not name \"%s\"", needle);
+}

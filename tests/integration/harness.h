@@ -85,6 +85,11 @@ char *h_slurp (const char *path, size_t *len);
 /* True when the file contains the text. */
 bool h_file_contains (const char *path, const char *text);
 
+/* The host's output of the last run (e->out) holds exactly one error line
+ * (neither progress, nor a warning, nor a retry notice), and it names
+ * `needle`; fails the test otherwise. */
+void h_assert_one_error_line (const h_env *e, const char *needle);
+
 /* The number of API requests the server has logged. */
 size_t h_requests (h_env *e);
 

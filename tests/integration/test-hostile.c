@@ -779,36 +779,6 @@ assert_secret (h_env *e)
   ck_assert_msg (!h_file_contains (e->out, token), "token in host output");
 }
 
-/* The host's own lines that are neither progress nor warnings: exactly one
- * for a failed run, and it names the trouble. */
-static void
-assert_one_error_line (h_env *e, const char *needle)
-{
-  char *out = h_slurp (e->out, NULL);
-  size_t errors = 0;
-  const char *line_hit = NULL;
-  ck_assert_ptr_nonnull (out);
-  for (char *line = out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-    nl = strchr (line, '\n');
-    if (nl)
-      *nl = '\0';
-    if (strncmp (line, "omni-connector-host: ", 21) != 0)
-      continue;
-    const char *rest = line + 21;
-    if (strncmp (rest, "waiting ", 8) == 0
-        || strncmp (rest, "warning: ", 9) == 0
-        || strncmp (rest, "progress: ", 10) == 0)
-      continue;
-    errors++;
-    if (strstr (line, needle))
-      line_hit = line;
-  }
-  ck_assert_msg (errors == 1, "%zu error lines, not 1", errors);
-  ck_assert_msg (line_hit != NULL, "the error line does not name \"%s\"",
-                 needle);
-  free (out);
-}
-
 static void
 show_output (const h_env *e, const char *title)
 {
@@ -872,7 +842,7 @@ START_TEST (hostile_case)
     ck_assert_msg (!h_file_contains (e.out, c->absent), "%s: \"%s\" in output",
                    c->name, c->absent);
   if (c->exit != 0)
-    assert_one_error_line (&e, c->needle);
+    h_assert_one_error_line (&e, c->needle);
   assert_secret (&e);
   assert_requests_ours (&e, "");
 
@@ -949,7 +919,7 @@ START_TEST (https_to_plain_http_server)
   show_output (&e, "https to http");
   ck_assert_int_lt (rc, 128);
   ck_assert_int_eq (rc, 1);
-  assert_one_error_line (&e, "cannot reach Paperless-ngx at https://");
+  h_assert_one_error_line (&e, "cannot reach Paperless-ngx at https://");
   ck_assert (h_file_contains (e.out, "TLS handshake failed"));
   assert_secret (&e);
   h_teardown (&e);
@@ -976,8 +946,8 @@ START_TEST (connection_refused)
   int rc = h_sync (&e, "full");
   show_output (&e, "refused");
   ck_assert_int_eq (rc, 1);
-  assert_one_error_line (&e,
-                         "cannot reach Paperless-ngx at http://127.0.0.1:1");
+  h_assert_one_error_line (&e,
+                           "cannot reach Paperless-ngx at http://127.0.0.1:1");
   assert_secret (&e);
   h_teardown (&e);
   fp_server_stop (srv);

@@ -127,32 +127,6 @@ assert_no_request (h_env *e)
       fp_server_log_count_containing (e->srv, fp_server_token (e->srv)), 0);
 }
 
-/* The one error line of the host for a failed run names `needle`. */
-static void
-assert_error_names (h_env *e, const char *needle)
-{
-  char *out = h_slurp (e->out, NULL);
-  size_t errors = 0, hits = 0;
-  ck_assert_ptr_nonnull (out);
-  for (char *line = out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-    nl = strchr (line, '\n');
-    if (nl)
-      *nl = '\0';
-    if (strncmp (line, "omni-connector-host: ", 21) != 0)
-      continue;
-    const char *rest = line + 21;
-    if (strncmp (rest, "waiting ", 8) == 0
-        || strncmp (rest, "warning: ", 9) == 0
-        || strncmp (rest, "progress: ", 10) == 0)
-      continue;
-    errors++;
-    hits += strstr (rest, needle) != NULL;
-  }
-  free (out);
-  ck_assert_msg (errors == 1, "%zu error lines, not 1", errors);
-  ck_assert_msg (hits == 1, "the error line does not name \"%s\"", needle);
-}
-
 static void
 assert_converged (h_env *e)
 {
@@ -169,7 +143,7 @@ START_TEST (verification_is_on_by_default)
   h_env e;
   h_setup (&e, srv, BASE_CONFIG);
   sync_expect (&e, "full", 2, "no tls_ca_file");
-  assert_error_names (&e, "TLS certificate problem");
+  h_assert_one_error_line (&e, "TLS certificate problem");
   ck_assert (h_file_contains (e.out, "set tls_ca_file for a private CA"));
   ck_assert (!h_file_contains (e.out, "tls_insecure"));
   assert_no_request (&e);
@@ -238,7 +212,7 @@ START_TEST (unrelated_ca_file_fails)
   tls_config (extra, sizeof extra, NULL, "other-ca.pem", NULL, NULL);
   h_setup (&e, srv, extra);
   sync_expect (&e, "full", 2, "tls_ca_file other-ca.pem");
-  assert_error_names (&e, "TLS certificate problem");
+  h_assert_one_error_line (&e, "TLS certificate problem");
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
   h_teardown (&e);
@@ -247,7 +221,7 @@ START_TEST (unrelated_ca_file_fails)
   tls_config (extra, sizeof extra, NULL, "no-such-ca.pem", NULL, NULL);
   h_setup (&e, srv, extra);
   sync_expect (&e, "full", 2, "tls_ca_file no-such-ca.pem");
-  assert_error_names (&e, "cannot use tls_ca_file");
+  h_assert_one_error_line (&e, "cannot use tls_ca_file");
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
   h_teardown (&e);
@@ -265,7 +239,7 @@ START_TEST (name_mismatch_fails)
   tls_config (extra, sizeof extra, NULL, "ca.pem", NULL, NULL);
   h_setup (&e, srv, extra);
   sync_expect (&e, "full", 2, "certificate for another name");
-  assert_error_names (&e, "TLS certificate problem");
+  h_assert_one_error_line (&e, "TLS certificate problem");
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
   h_teardown (&e);
@@ -309,9 +283,9 @@ START_TEST (client_certificate_is_required)
   tls_config (extra, sizeof extra, NULL, "ca.pem", NULL, NULL);
   h_setup (&e, srv, extra);
   sync_expect (&e, "full", 2, "no client certificate");
-  assert_error_names (&e, fp_server_url (srv));
-  assert_error_names (&e, "requires a client certificate");
-  assert_error_names (&e, "set tls_client_cert and tls_client_key");
+  h_assert_one_error_line (&e, fp_server_url (srv));
+  h_assert_one_error_line (&e, "requires a client certificate");
+  h_assert_one_error_line (&e, "set tls_client_cert and tls_client_key");
   ck_assert_uint_ge (fp_server_tls_refused_count (srv), 1);
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
@@ -323,8 +297,8 @@ START_TEST (client_certificate_is_required)
               "client-key.pem");
   h_setup (&e, srv, extra);
   sync_expect (&e, "full", 2, "client certificate of another CA");
-  assert_error_names (&e, fp_server_url (srv));
-  assert_error_names (&e, "refused the client certificate");
+  h_assert_one_error_line (&e, fp_server_url (srv));
+  h_assert_one_error_line (&e, "refused the client certificate");
   ck_assert_uint_gt (fp_server_tls_refused_count (srv), refused);
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
@@ -337,8 +311,8 @@ START_TEST (client_certificate_is_required)
               "server-key.pem");
   h_setup (&e, srv, extra);
   sync_expect (&e, "full", 2, "client key of another certificate");
-  assert_error_names (&e, "problem with the client certificate");
-  assert_error_names (&e, "check tls_client_cert and tls_client_key");
+  h_assert_one_error_line (&e, "problem with the client certificate");
+  h_assert_one_error_line (&e, "check tls_client_cert and tls_client_key");
   ck_assert_uint_eq (fp_server_tls_refused_count (srv), refused);
   assert_no_request (&e);
   assert_read_only_and_secret (&e);
