@@ -10,6 +10,7 @@
  * converged: whatever the bad run checkpointed still resumes correctly. */
 #include <config.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -976,6 +977,47 @@ START_TEST (token_absent_at_debug_level)
 }
 END_TEST
 
+/* A long wait (Retry-After: 60) is reported to the host, which keeps its
+ * heartbeat with it ("waiting 60 s"), and a stop request (SIGTERM) ends it
+ * at once: the run stops with its state saved, and the next sync resumes
+ * and completes. */
+START_TEST (long_wait_is_reported_and_interruptible)
+{
+  char why[300];
+  fp_server *srv = start_server (NULL, NULL);
+  h_env e;
+  h_setup (&e, srv, BASE_CONFIG ",\"max_retry_wait\":60,\"max_retries\":3");
+  fp_fault f = {.path_prefix = "/api/documents/",
+                .query_contains = Q_CHUNK,
+                .nth = 2,
+                .kind = FP_FAULT_STATUS,
+                .status = 429,
+                .retry_after = "60"};
+  ck_assert_int_gt (fp_server_add_fault (srv, &f), 0);
+  pid_t pid = h_sync_start (&e, "full", NULL);
+  /* Until the host says it waits (at most 60 s: valgrind is slow). */
+  for (int i = 0; i < 600 && !h_file_contains (e.out, "waiting 60 s"); i++)
+    usleep (100 * 1000);
+  ck_assert_msg (h_file_contains (e.out, "waiting 60 s"),
+                 "the host was not told about the wait");
+  struct timespec t0, t1;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  ck_assert_int_eq (kill (pid, SIGTERM), 0);
+  int rc = h_wait (pid);
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  show_output (&e, "long wait");
+  ck_assert_int_eq (rc, 130);
+  /* Well under the 60 s asked for, valgrind's exit included. */
+  ck_assert_msg (t1.tv_sec - t0.tv_sec < 20, "the wait was not interrupted");
+  fp_server_clear_faults (srv);
+  ck_assert_int_eq (h_sync (&e, "full"), 0);
+  ck_assert (h_converged (&e, why, sizeof why));
+  assert_secret (&e);
+  h_teardown (&e);
+  fp_server_stop (srv);
+}
+END_TEST
+
 /* ---- a list that shrinks while it is read ----------------------------- */
 
 static void
@@ -1097,6 +1139,7 @@ suite (void)
   tcase_add_test (tt, list_shrinking_under_the_reconciliation);
   tcase_add_test (tt, invisible_lookups_cost_one_refresh);
   tcase_add_test (tt, token_absent_at_debug_level);
+  tcase_add_test (tt, long_wait_is_reported_and_interruptible);
   suite_add_tcase (s, tt);
   return s;
 }
