@@ -95,12 +95,13 @@ EOF
   check "$1" "$p" "$l" "$i" "$d"
 }
 
-# 1. prefix given at make time only: every directory derived from it
-# moves with it.
+# 1. prefix given at make time only: every directory configure derived
+# from it moves with it (one configure gave as an absolute path, such as
+# Debian's plugindir, stays).
 p=/opt/omni-make-prefix
 mk install DESTDIR="$T/d1" prefix="$p"
 vars=$(dirs prefix="$p")
-case $vars in "$p|$p/"*"|$p/"*"|$p/"*) ;; *) fail "directories not under $p: $vars" ;; esac
+case $vars in "$p|"*) ;; *) fail "prefix is not $p: $vars" ;; esac
 check_dirs "$T/d1" "$vars"
 
 # 2. every directory given at make time.
