@@ -16,7 +16,7 @@
 
 #include <curl/curl.h>
 
-#include "opl.h"
+#include "opl-map-extra.h"
 
 /* The API versions this plugin reads, newest first (§3 of the API notes):
  * 10 (3.x), 9 (2.16+), then whatever an older server offers. */
@@ -624,6 +624,18 @@ opl_api_list_ids (opl_api *a, const char *filter, opl_id_cb cb, void *ud,
                      NULL, err, errlen);
 }
 
+/* "documents/?id__in=1,2,3": the documents asked for by id. */
+static void
+put_ids_query (opl_buf *q, const int64_t *ids, size_t n)
+{
+  opl_buf_puts (q, "documents/?id__in=");
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      opl_buf_putc (q, ',');
+    opl_buf_put_int (q, ids[i]);
+  }
+}
+
 /* Ids asked about per request: 500 ids of up to 7 digits keep the URL
  * near 4 KB, well inside what servers and proxies accept. */
 #define EXISTING_BATCH 500
@@ -640,12 +652,7 @@ opl_api_existing_ids (opl_api *a, const int64_t *ids, size_t n, opl_id_cb cb,
   for (size_t at = 0; at < n && st == OMNI_OK; at += EXISTING_BATCH) {
     size_t k = n - at < EXISTING_BATCH ? n - at : EXISTING_BATCH;
     opl_buf_reset (&q);
-    opl_buf_puts (&q, "documents/?id__in=");
-    for (size_t i = 0; i < k; i++) {
-      if (i)
-        opl_buf_putc (&q, ',');
-      opl_buf_printf (&q, "%lld", (long long)ids[at + i]);
-    }
+    put_ids_query (&q, ids + at, k);
     opl_buf_printf (&q, "&fields=id&page_size=%zu", k);
     if (q.oom) {
       st = opl_fail (err, errlen, OMNI_ERR_INTERNAL, "out of memory");
@@ -922,9 +929,7 @@ opl_api_get_documents (opl_api *a, const int64_t *ids, size_t n,
   omni_status st;
 
   opl_buf_init (&q);
-  opl_buf_puts (&q, "documents/?id__in=");
-  for (size_t i = 0; i < n; i++)
-    opl_buf_printf (&q, "%s%lld", i ? "," : "", (long long)ids[i]);
+  put_ids_query (&q, ids, n);
   opl_buf_printf (&q, "&ordering=id&page_size=%zu&fields=%s", n,
                   opl_map_fields);
   if (a->cfg->permissions == OPL_PERM_PAPERLESS)

@@ -84,8 +84,9 @@ opl_sync_load_lookups (omni_instance *inst, char *err, size_t errlen)
 #define TRASH_PAGES 5
 #define TRASH_EXPLAINS_AT_MOST 100
 
+/* An opl_id_cb that removes each id from the opl_idset at ud. */
 static bool
-drop_trashed (void *ud, int64_t id, int64_t modified_us)
+drop_id (void *ud, int64_t id, int64_t modified_us)
 {
   (void)modified_us;
   return opl_idset_remove (ud, id);
@@ -107,7 +108,7 @@ newest_were_trashed (omni_instance *inst, int64_t max_id)
        id = opl_idset_next (&inst->cp.known, id))
     if (above.count >= TRASH_EXPLAINS_AT_MOST || !opl_idset_add (&above, id))
       goto cleanup;
-  if (opl_api_trash_ids (&inst->api, TRASH_PAGES, drop_trashed, &above, err,
+  if (opl_api_trash_ids (&inst->api, TRASH_PAGES, drop_id, &above, err,
                          sizeof err)
       != OMNI_OK) {
     opl_logf (&inst->log, OMNI_LOG_DEBUG, "cannot read the trash: %s", err);
@@ -485,13 +486,6 @@ step_list (omni_instance *inst, char *err, size_t errlen)
             inst->mode == OMNI_SYNC_FULL ? "full" : "incremental",
             (unsigned long long)cp->queue.count);
   return OMNI_OK;
-}
-
-static bool
-drop_id (void *ud, int64_t id, int64_t modified_us)
-{
-  (void)modified_us;
-  return opl_idset_remove (ud, id);
 }
 
 /* Remove from `gone` every id the server still shows when asked by id. */
