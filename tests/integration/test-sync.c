@@ -480,6 +480,28 @@ START_TEST (requests_in_flight_are_capped)
 }
 END_TEST
 
+/* Give a checkpoint in e's state file format version 7, which no plugin
+ * writes: the first (the source's) or, with `last`, the last one (an
+ * interrupted run's). */
+static void
+damage_checkpoint_format (h_env *e, bool last)
+{
+  static const char key[] = "\\\"format\\\":1";
+  size_t len;
+  char *state = h_slurp (e->state, &len);
+  ck_assert_ptr_nonnull (state);
+  char *at = strstr (state, key);
+  ck_assert_msg (at != NULL, "no checkpoint format in the state file");
+  for (char *p; last && (p = strstr (at + 1, key)) != NULL;)
+    at = p;
+  at[sizeof key - 2] = '7';
+  FILE *f = fopen (e->state, "w");
+  ck_assert_ptr_nonnull (f);
+  fwrite (state, 1, len, f);
+  fclose (f);
+  free (state);
+}
+
 /* A checkpoint this plugin cannot read: a clear error naming the state
  * file for an incremental sync, a warning and a fresh start for a full one. */
 START_TEST (unusable_checkpoint)
@@ -490,17 +512,7 @@ START_TEST (unusable_checkpoint)
   ck_assert_int_eq (h_sync (&e, "full"), 0);
 
   /* Replace the source checkpoint with one of another format version. */
-  size_t len;
-  char *state = h_slurp (e.state, &len);
-  ck_assert_ptr_nonnull (state);
-  char *at = strstr (state, "\\\"format\\\":1");
-  ck_assert_msg (at != NULL, "no checkpoint format in the state file");
-  at[strlen ("\\\"format\\\":")] = '7';
-  FILE *f = fopen (e.state, "w");
-  ck_assert_ptr_nonnull (f);
-  fwrite (state, 1, len, f);
-  fclose (f);
-  free (state);
+  damage_checkpoint_format (&e, false);
 
   ck_assert_int_eq (h_sync (&e, "incremental"), 2);
   ck_assert (h_file_contains (e.out, "checkpoint format 7 is not supported"));
@@ -669,19 +681,7 @@ START_TEST (full_mode_replaces_a_broken_interrupted_run)
   fp_server_clear_faults (srv);
 
   /* Damage the interrupted run's checkpoint (the last one in the file). */
-  size_t len;
-  char *state = h_slurp (e.state, &len);
-  ck_assert_ptr_nonnull (state);
-  char *at = strstr (state, "\\\"format\\\":1");
-  ck_assert_msg (at != NULL, "no checkpoint format in the state file");
-  for (char *p; (p = strstr (at + 1, "\\\"format\\\":1")) != NULL;)
-    at = p;
-  at[strlen ("\\\"format\\\":")] = '7';
-  FILE *fh = fopen (e.state, "w");
-  ck_assert_ptr_nonnull (fh);
-  fwrite (state, 1, len, fh);
-  fclose (fh);
-  free (state);
+  damage_checkpoint_format (&e, true);
 
   ck_assert_int_eq (h_sync (&e, "incremental"), 2);
   ck_assert (h_file_contains (e.out, "checkpoint format 7 is not supported"));
